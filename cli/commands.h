@@ -6,6 +6,12 @@
 
 namespace segsweep::cli {
 
+// `segsweep bench`: the parent of every benchmark verb (bench data, bench train, ...). Each area
+// adds its benchmark under it; the first caller creates it.
+CLI::App& bench_command(CLI::App& app);
+// `segsweep data`, `segsweep model`, `segsweep sweep`, `segsweep slurm`: parents shared the same way.
+CLI::App& parent_command(CLI::App& app, const std::string& name, const std::string& description);
+
 // Each area's file (cli/<area>_commands.cpp) defines one of these.
 // (Areas add their declaration here and one call in main.cpp.)
 
