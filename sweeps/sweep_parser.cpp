@@ -173,7 +173,10 @@ const std::vector<std::string>& ignored_wandb_keys() {
 }
 
 SweepSpec parse_sweep_text(const std::string& text, SweepFormat format, const std::string& source) {
-    const nlohmann::json root = parse_sweep_document(text, format, source);
+    return parse_sweep_json(parse_sweep_document(text, format, source), source);
+}
+
+SweepSpec parse_sweep_json(const nlohmann::json& root, const std::string& source) {
     SweepSpec spec;
     spec.source = source;
     try {

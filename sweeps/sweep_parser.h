@@ -30,6 +30,8 @@ namespace segsweep {
 SweepSpec parse_sweep_text(const std::string& text, SweepFormat format, const std::string& source);
 // The same, detecting the format from the file name and text (sweep_format_for).
 SweepSpec parse_sweep_text(const std::string& text, const std::string& source);
+// Checks an already-read document (a client that sends the file as a JSON object).
+SweepSpec parse_sweep_json(const nlohmann::json& root, const std::string& source);
 // Reads and parses a file.
 SweepSpec parse_sweep_file(const std::string& path);
 
