@@ -21,6 +21,9 @@ constexpr int kMaxRunCap = 10'000'000;         // trials; far above any real swe
 constexpr int kMaxRestartsLimit = 1000;        // restarts per trial
 constexpr int kMaxGpusPerTrial = 4096;         // ranks per trial
 constexpr int kMaxCpusPerRank = 1024;          // threads per rank
+constexpr int kMaxEpochSetting = 1'000'000;    // epochs (grace_period, min_iter, max_iter)
+constexpr int kMaxTrialSetting = 1'000'000;    // trials (min_trials)
+constexpr int kMaxHyperbandS = 1000;           // brackets
 
 std::string file_stem(const std::string& source) {
     std::string name = source;
@@ -85,9 +88,9 @@ EarlyTerminateSpec parse_early_terminate(const nlohmann::json& body) {
         require_known_keys(body, path, {"type", "grace_period", "min_trials"});
         spec.type = EarlyTerminateType::median;
         if (body.contains("grace_period"))
-            spec.median.grace_period = read_int_in(body["grace_period"], "early_terminate.grace_period", 1, 1'000'000);
+            spec.median.grace_period = read_int_in(body["grace_period"], "early_terminate.grace_period", 1, kMaxEpochSetting);
         if (body.contains("min_trials"))
-            spec.median.min_trials = read_int_in(body["min_trials"], "early_terminate.min_trials", 1, 1'000'000);
+            spec.median.min_trials = read_int_in(body["min_trials"], "early_terminate.min_trials", 1, kMaxTrialSetting);
         return spec;
     }
     if (type != "hyperband")
@@ -104,12 +107,12 @@ EarlyTerminateSpec parse_early_terminate(const nlohmann::json& body) {
     if (has_min && has_max)
         throw Error("early_terminate: give either min_iter, or max_iter with s, not both");
     if (has_min) {
-        hb.min_iter = read_int_in(body["min_iter"], "early_terminate.min_iter", 1, 1'000'000);
+        hb.min_iter = read_int_in(body["min_iter"], "early_terminate.min_iter", 1, kMaxEpochSetting);
         if (body.contains("s")) throw Error("early_terminate.s: goes with max_iter, not min_iter");
     } else if (has_max) {
-        hb.max_iter = read_int_in(body["max_iter"], "early_terminate.max_iter", 1, 1'000'000);
+        hb.max_iter = read_int_in(body["max_iter"], "early_terminate.max_iter", 1, kMaxEpochSetting);
         if (!body.contains("s")) throw Error("early_terminate.s: required with max_iter");
-        hb.s = read_int_in(body["s"], "early_terminate.s", 1, 1000);
+        hb.s = read_int_in(body["s"], "early_terminate.s", 1, kMaxHyperbandS);
     } else {
         throw Error("early_terminate: hyperband needs min_iter, or max_iter with s");
     }

@@ -16,6 +16,13 @@ namespace segsweep {
 namespace {
 
 constexpr size_t kMaxSweepFileBytes = 16 * 1024 * 1024;  // bytes; a sweep file is a few KiB
+constexpr int kMaxYamlDepth = 64;                          // nesting levels (a sweep file uses ~4)
+constexpr size_t kMaxYamlNodes = 100'000;                  // nodes after alias expansion (alias bombs)
+
+struct YamlWalk {
+    std::string source;
+    size_t nodes = 0;
+};
 
 bool ends_with(const std::string& text, const std::string& suffix) {
     return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -51,7 +58,14 @@ nlohmann::json plain_scalar(const std::string& s, const std::string& at) {
     return s;
 }
 
-nlohmann::json yaml_to_json(const YAML::Node& node, const std::string& source) {
+nlohmann::json yaml_to_json(const YAML::Node& node, YamlWalk& walk, int depth) {
+    const std::string& source = walk.source;
+    if (depth > kMaxYamlDepth)
+        throw Error(where(source, node.Mark()) + ": bad YAML: nested deeper than " + std::to_string(kMaxYamlDepth) +
+                    " levels");
+    if (++walk.nodes > kMaxYamlNodes)
+        throw Error(source + ": bad YAML: more than " + std::to_string(kMaxYamlNodes) +
+                    " nodes (after expanding aliases)");
     switch (node.Type()) {
         case YAML::NodeType::Undefined:
         case YAML::NodeType::Null:
@@ -63,7 +77,7 @@ nlohmann::json yaml_to_json(const YAML::Node& node, const std::string& source) {
         }
         case YAML::NodeType::Sequence: {
             nlohmann::json array = nlohmann::json::array();
-            for (const auto& item : node) array.push_back(yaml_to_json(item, source));
+            for (const auto& item : node) array.push_back(yaml_to_json(item, walk, depth + 1));
             return array;
         }
         case YAML::NodeType::Map: {
@@ -74,7 +88,7 @@ nlohmann::json yaml_to_json(const YAML::Node& node, const std::string& source) {
                 const std::string key = entry.first.Scalar();
                 if (object.contains(key))
                     throw Error(where(source, entry.first.Mark()) + ": bad YAML: key '" + key + "' appears twice");
-                object[key] = yaml_to_json(entry.second, source);
+                object[key] = yaml_to_json(entry.second, walk, depth + 1);
             }
             return object;
         }
@@ -110,7 +124,8 @@ nlohmann::json parse_sweep_document(const std::string& text, SweepFormat format,
     }
     try {
         const YAML::Node root = YAML::Load(text);
-        return yaml_to_json(root, source);
+        YamlWalk walk{source};
+        return yaml_to_json(root, walk, 0);
     } catch (const YAML::Exception& e) {
         throw Error(where(source, e.mark) + ": bad YAML: " + e.msg);
     }

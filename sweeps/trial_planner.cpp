@@ -21,6 +21,13 @@ std::string describe_point(const nlohmann::json& values) {
 
 TrialPlan plan_grid(const SweepSpec& spec) {
     TrialPlan plan;
+    for (const auto& p : spec.parameters) {
+        const uint64_t values = distinct_value_count(p).value_or(0);
+        if (values > kMaxGridPoints)
+            throw Error(spec.source + ": parameters." + p.name + ": " + distribution_name(p.distribution) + " gives " +
+                        std::to_string(values) + " grid values, more than " + std::to_string(kMaxGridPoints) +
+                        "; narrow the range or raise q");
+    }
     std::vector<std::vector<nlohmann::json>> axes;
     for (const auto& p : spec.parameters) axes.push_back(grid_values(p));
     plan.grid_size = grid_point_count(spec);

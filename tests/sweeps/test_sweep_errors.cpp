@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "sweeps/sweep_parser.h"
+#include "sweeps/trial_planner.h"
 #include "tests/sweeps/sweep_test_support.h"
 
 namespace segsweep {
@@ -193,6 +194,30 @@ TEST(SweepErrors, BatchSizeMustDivideAcrossRanks) {
     expect_message(json_sweep_error(R"({"method": "grid", "resources": {"gpus": 3},
         "parameters": {"learning_rate": {"value": 0.01}}})"),
                    "resources.gpus: unknown key (valid: gpus_per_trial, cpus_per_rank)");
+}
+
+TEST(SweepErrors, OversizedInputIsRefusedNotExpanded) {
+    // A grid axis of a billion values is refused before anything is allocated.
+    const auto huge = testing::parse_json_sweep(R"({"method": "grid", "run_cap": 5,
+        "parameters": {"seed": {"min": 0, "max": 1000000000}}})");
+    const std::string grid = error_message([&] { plan_trials(huge); });
+    EXPECT_NE(grid.find("parameters.seed: int_uniform gives 1000000001 grid values, more than 1000000"),
+              std::string::npos)
+        << grid;
+    // YAML nested without end, and an alias bomb (each level doubles the nodes).
+    std::string deep = "method: grid\nparameters:\n  batch_size: {values: ";
+    for (int i = 0; i < 200; ++i) deep += "[";
+    for (int i = 0; i < 200; ++i) deep += "]";
+    deep += "}\n";
+    expect_message(error_message([&] { testing::parse_yaml_sweep(deep); }), "bad YAML: nested deeper than 64 levels");
+    std::string bomb = "a0: &a0 [x, x]\n";
+    for (int i = 1; i <= 30; ++i) {
+        const std::string name = std::to_string(i), previous = std::to_string(i - 1);
+        bomb.append("a").append(name).append(": &a").append(name);
+        bomb.append(" [*a").append(previous).append(", *a").append(previous).append("]\n");
+    }
+    bomb += "method: grid\n";
+    expect_message(error_message([&] { testing::parse_yaml_sweep(bomb); }), "bad YAML: more than 100000 nodes");
 }
 
 TEST(SweepErrors, UnreadableFile) {
