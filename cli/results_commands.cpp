@@ -41,11 +41,14 @@ void add_leaderboard(CLI::App& app) {
         int top = kDefaultLeaderboardRows;
     };
     auto options = std::make_shared<Options>();
-    CLI::App* verb = app.add_subcommand(
-        "leaderboard", "The best trials of a sweep (or of every sweep): rank, trial, learning rate, batch size, "
-                       "epochs run/planned, final score, final IoU, weight, state and duration");
+    CLI::App* verb =
+        app.add_subcommand("leaderboard",
+                           "The best trials of a sweep (or of every sweep): rank, trial, learning rate, batch size, "
+                           "epochs run/planned, final score, final IoU, weight, state and duration");
     verb->add_option("sweep", options->sweep, "Sweep id or name (default: every sweep)");
-    verb->add_option("--top", options->top, "Rows to show (0 = all)")->check(CLI::NonNegativeNumber)->capture_default_str();
+    verb->add_option("--top", options->top, "Rows to show (0 = all)")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
     verb->add_option("--sort", options->sort, "final_score, final_iou, weight, val_loss or val_iou")
         ->check(CLI::IsMember(leaderboard_sort_names()))
         ->capture_default_str();
@@ -74,10 +77,12 @@ void add_leaderboard(CLI::App& app) {
                             sweep->name.c_str(), sweep_state_name(sweep->state), counts_line(*sweep).c_str(),
                             options->top > 0 ? std::to_string(options->top).c_str() : "all", options->sort.c_str());
             else
-                std::printf("every sweep: top %s by %s\n", options->top > 0 ? std::to_string(options->top).c_str() : "all",
-                            options->sort.c_str());
-            if (rows.empty()) std::printf("no finished trials yet\n");
-            else std::printf("%s", leaderboard_table(rows, query.sort).c_str());
+                std::printf("every sweep: top %s by %s\n",
+                            options->top > 0 ? std::to_string(options->top).c_str() : "all", options->sort.c_str());
+            if (rows.empty())
+                std::printf("no finished trials yet\n");
+            else
+                std::printf("%s", leaderboard_table(rows, query.sort).c_str());
         }
     });
 }
@@ -88,7 +93,9 @@ void add_sweeps(CLI::App& app) {
     };
     auto options = std::make_shared<Options>();
     CLI::App* verb = app.add_subcommand("sweeps", "List the sweeps in the results store, newest first");
-    verb->add_option("--format", options->format, "table or json")->check(CLI::IsMember({"table", "json"}))->capture_default_str();
+    verb->add_option("--format", options->format, "table or json")
+        ->check(CLI::IsMember({"table", "json"}))
+        ->capture_default_str();
     verb->add_option("--db", options->db, kDbHelp);
     verb->callback([options] {
         ResultsStore store = open_for_reading(options->db);
@@ -112,7 +119,9 @@ void add_trials(CLI::App& app) {
     auto options = std::make_shared<Options>();
     CLI::App* verb = app.add_subcommand("trials", "List a sweep's trials in every state");
     verb->add_option("sweep", options->sweep, "Sweep id or name")->required();
-    verb->add_option("--format", options->format, "table or json")->check(CLI::IsMember({"table", "json"}))->capture_default_str();
+    verb->add_option("--format", options->format, "table or json")
+        ->check(CLI::IsMember({"table", "json"}))
+        ->capture_default_str();
     verb->add_option("--db", options->db, kDbHelp);
     verb->callback([options] {
         ResultsStore store = open_for_reading(options->db);
@@ -138,7 +147,9 @@ void add_show(CLI::App& app) {
     auto options = std::make_shared<Options>();
     CLI::App* verb = app.add_subcommand("show", "One trial: its config, attempts, per-epoch curve and final metrics");
     verb->add_option("trial", options->trial, "Trial id (as in the leaderboard)")->required();
-    verb->add_option("--format", options->format, "text or json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+    verb->add_option("--format", options->format, "text or json")
+        ->check(CLI::IsMember({"text", "json"}))
+        ->capture_default_str();
     verb->add_option("--db", options->db, kDbHelp);
     verb->callback([options] {
         ResultsStore store = open_for_reading(options->db);
@@ -150,8 +161,10 @@ void add_show(CLI::App& app) {
         details.attempts = store.attempts(trial->id);
         details.curve = store.trial_curve(trial->id);
         details.result = store.find_result(trial->id);
-        if (options->format == "json") std::printf("%s\n", to_json(details).dump(2).c_str());
-        else std::printf("%s", trial_details_text(details).c_str());
+        if (options->format == "json")
+            std::printf("%s\n", to_json(details).dump(2).c_str());
+        else
+            std::printf("%s", trial_details_text(details).c_str());
     });
 }
 
@@ -181,11 +194,14 @@ void add_bench_results(CLI::App& app) {
     };
     auto options = std::make_shared<Options>();
     CLI::App* verb = bench_command(app).add_subcommand(
-        "results", "Results store at scale: builds stores of 1k/10k/100k trials (50 epochs each), times top-10 "
-                   "leaderboard queries against reading and sorting everything, and epoch-report inserts batched "
-                   "against one transaction per report");
+        "results",
+        "Results store at scale: builds stores of 1k/10k/100k trials (50 epochs each), times top-10 "
+        "leaderboard queries against reading and sorting everything, and epoch-report inserts batched "
+        "against one transaction per report");
     verb->add_option("--sizes", options->sizes, "Trial counts, comma-separated")->capture_default_str();
-    verb->add_option("--epochs", options->bench.epochs, "Epochs per trial")->check(CLI::PositiveNumber)->capture_default_str();
+    verb->add_option("--epochs", options->bench.epochs, "Epochs per trial")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
     verb->add_option("--repeats", options->bench.query_repeats, "Timed runs per query (median)")
         ->check(CLI::PositiveNumber)
         ->capture_default_str();
@@ -197,14 +213,17 @@ void add_bench_results(CLI::App& app) {
         ->capture_default_str();
     verb->add_option("--dir", options->bench.directory, "Folder for the stores (default: a temporary folder)");
     verb->add_flag("--keep", options->bench.keep, "Keep the stores afterwards");
-    verb->add_option("--format", options->format, "table or json")->check(CLI::IsMember({"table", "json"}))->capture_default_str();
+    verb->add_option("--format", options->format, "table or json")
+        ->check(CLI::IsMember({"table", "json"}))
+        ->capture_default_str();
     verb->callback([options] {
         options->bench.trial_counts = parse_sizes(options->sizes);
-        const auto report = run_results_benchmark(options->bench, [](const std::string& line) {
-            std::fprintf(stderr, "bench results: %s\n", line.c_str());
-        });
-        if (options->format == "json") std::printf("%s\n", to_json(report).dump(2).c_str());
-        else std::printf("%s", results_benchmark_text(report).c_str());
+        const auto report = run_results_benchmark(
+            options->bench, [](const std::string& line) { std::fprintf(stderr, "bench results: %s\n", line.c_str()); });
+        if (options->format == "json")
+            std::printf("%s\n", to_json(report).dump(2).c_str());
+        else
+            std::printf("%s", results_benchmark_text(report).c_str());
     });
 }
 

@@ -18,8 +18,9 @@ void add_preview(CLI::App& sweep) {
     };
     auto options = std::make_shared<Options>();
     CLI::App* preview = sweep.add_subcommand(
-        "preview", "Check a sweep file (JSON or YAML) and print the trials it would create, without running "
-                   "anything; for hyperband, the trials reaching each band and the epochs the sweep can spend");
+        "preview",
+        "Check a sweep file (JSON or YAML) and print the trials it would create, without running "
+        "anything; for hyperband, the trials reaching each band and the epochs the sweep can spend");
     preview->add_option("file", options->file, "The sweep file")->required();
     preview->add_option("--format", options->format, "table or json")
         ->check(CLI::IsMember({"table", "json"}))

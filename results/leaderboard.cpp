@@ -70,7 +70,8 @@ nlohmann::json to_json(const LeaderboardQuery& query) {
 LeaderboardQuery leaderboard_query_from_json(const nlohmann::json& object) {
     if (!object.is_object()) throw Error("leaderboard query: expected a JSON object");
     LeaderboardQuery query;
-    if (object.contains("sweep") && object["sweep"].is_number_integer()) query.sweep_id = object["sweep"].get<int64_t>();
+    if (object.contains("sweep") && object["sweep"].is_number_integer())
+        query.sweep_id = object["sweep"].get<int64_t>();
     if (object.contains("sort")) {
         if (!object["sort"].is_string()) throw Error("leaderboard query.sort: expected a string");
         query.sort = leaderboard_sort_from_name(object["sort"].get<std::string>());
@@ -178,9 +179,12 @@ std::string format_duration(double seconds) {
     if (!(seconds >= 0) || !std::isfinite(seconds)) return "-";
     const long total = std::lround(seconds);
     char text[32];
-    if (total < 60) std::snprintf(text, sizeof text, "%lds", total);
-    else if (total < 3600) std::snprintf(text, sizeof text, "%ldm%02lds", total / 60, total % 60);
-    else std::snprintf(text, sizeof text, "%ldh%02ldm", total / 3600, (total % 3600) / 60);
+    if (total < 60)
+        std::snprintf(text, sizeof text, "%lds", total);
+    else if (total < 3600)
+        std::snprintf(text, sizeof text, "%ldm%02lds", total / 60, total % 60);
+    else
+        std::snprintf(text, sizeof text, "%ldh%02ldm", total / 3600, (total % 3600) / 60);
     return text;
 }
 

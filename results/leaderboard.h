@@ -28,24 +28,24 @@ LeaderboardSort leaderboard_sort_from_name(const std::string& name);
 const std::vector<std::string>& leaderboard_sort_names();
 
 struct LeaderboardQuery {
-    std::optional<int64_t> sweep_id;     // empty: every sweep
+    std::optional<int64_t> sweep_id;  // empty: every sweep
     LeaderboardSort sort = LeaderboardSort::final_score;
-    int limit = 10;                      // rows; 0 = all
+    int limit = 10;  // rows; 0 = all
 };
 
 struct LeaderboardRow {
-    int rank = 0;                        // 0 when the trial has no value for the sort key
+    int rank = 0;  // 0 when the trial has no value for the sort key
     int64_t trial_id = 0;
     int64_t sweep_id = 0;
     std::string sweep_name;
     TrialConfig config;
     int epochs_run = 0;
-    std::string state;                   // the trial's final state
+    std::string state;  // the trial's final state
     std::optional<double> final_score;
     std::optional<double> final_iou;
     std::optional<double> weight;
-    std::optional<double> val_loss;      // lowest validation loss of the curve
-    std::optional<double> val_iou;       // highest validation hero IoU of the curve
+    std::optional<double> val_loss;  // lowest validation loss of the curve
+    std::optional<double> val_iou;   // highest validation hero IoU of the curve
     double duration_seconds = 0;
 };
 

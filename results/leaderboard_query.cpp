@@ -9,17 +9,22 @@ namespace segsweep {
 namespace {
 
 struct SortColumn {
-    const char* column;      // in results
-    const char* direction;   // ASC or DESC
+    const char* column;     // in results
+    const char* direction;  // ASC or DESC
 };
 
 SortColumn sort_column(LeaderboardSort sort) {
     switch (sort) {
-        case LeaderboardSort::final_score: return {"final_score", "DESC"};
-        case LeaderboardSort::final_iou: return {"final_iou", "DESC"};
-        case LeaderboardSort::weight: return {"weight", "DESC"};
-        case LeaderboardSort::val_loss: return {"best_val_loss", "ASC"};
-        case LeaderboardSort::val_iou: return {"best_val_iou", "DESC"};
+        case LeaderboardSort::final_score:
+            return {"final_score", "DESC"};
+        case LeaderboardSort::final_iou:
+            return {"final_iou", "DESC"};
+        case LeaderboardSort::weight:
+            return {"weight", "DESC"};
+        case LeaderboardSort::val_loss:
+            return {"best_val_loss", "ASC"};
+        case LeaderboardSort::val_iou:
+            return {"best_val_iou", "DESC"};
     }
     return {"final_score", "DESC"};
 }
@@ -29,7 +34,8 @@ std::string leaderboard_sql(const LeaderboardQuery& query) {
     const std::string columns =
         "r.trial_id AS trial_id, r.sweep_id, s.name, t.config_json, r.epochs_run, r.state, r.final_score, "
         "r.final_iou, r.weight, r.best_val_loss, r.best_val_iou, r.wall_seconds, t.started_at, t.ended_at, "
-        "r." + std::string(key.column) + " AS sort_key";
+        "r." +
+        std::string(key.column) + " AS sort_key";
     const std::string from = " FROM results r JOIN trials t ON t.id = r.trial_id JOIN sweeps s ON s.id = r.sweep_id ";
     const std::string sweep_filter = query.sweep_id ? "r.sweep_id = ?1 AND " : "";
     const std::string with_key = "SELECT 0 AS missing, " + columns + from + "WHERE " + sweep_filter + "r." +
@@ -37,17 +43,22 @@ std::string leaderboard_sql(const LeaderboardQuery& query) {
                                  ", r.trial_id LIMIT ?2";
     const std::string without_key = "SELECT 1 AS missing, " + columns + from + "WHERE " + sweep_filter + "r." +
                                     key.column + " IS NULL ORDER BY r.trial_id LIMIT ?2";
-    return "SELECT * FROM (" + with_key + ") UNION ALL SELECT * FROM (" + without_key + ") ORDER BY missing, sort_key " +
-           key.direction + ", trial_id LIMIT ?2";
+    return "SELECT * FROM (" + with_key + ") UNION ALL SELECT * FROM (" + without_key +
+           ") ORDER BY missing, sort_key " + key.direction + ", trial_id LIMIT ?2";
 }
 
 std::optional<double> sort_value(const LeaderboardRow& row, LeaderboardSort sort) {
     switch (sort) {
-        case LeaderboardSort::final_score: return row.final_score;
-        case LeaderboardSort::final_iou: return row.final_iou;
-        case LeaderboardSort::weight: return row.weight;
-        case LeaderboardSort::val_loss: return row.val_loss;
-        case LeaderboardSort::val_iou: return row.val_iou;
+        case LeaderboardSort::final_score:
+            return row.final_score;
+        case LeaderboardSort::final_iou:
+            return row.final_iou;
+        case LeaderboardSort::weight:
+            return row.weight;
+        case LeaderboardSort::val_loss:
+            return row.val_loss;
+        case LeaderboardSort::val_iou:
+            return row.val_iou;
     }
     return std::nullopt;
 }

@@ -21,12 +21,10 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-constexpr uint64_t kBenchSeed = 20240601;       // seeds the synthetic trials
+constexpr uint64_t kBenchSeed = 20240601;         // seeds the synthetic trials
 constexpr int kTrialsPerBuildTransaction = 1000;  // trials (with all their epochs) per commit while building
 
-double seconds_since(Clock::time_point start) {
-    return std::chrono::duration<double>(Clock::now() - start).count();
-}
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 double median(std::vector<double> values) {
     std::sort(values.begin(), values.end());
@@ -91,7 +89,8 @@ void build_store(ResultsStore& store, const ResultsBenchmarkOptions& options, in
                 const int64_t trial = created.trial_ids[i];
                 const double quality = random.uniform01();
                 store.start_attempt(trial, 1, "bench-worker");
-                for (int e = 1; e <= options.epochs; ++e) store.record_epoch(trial, 1, synthetic_epoch(e, quality, random));
+                for (int e = 1; e <= options.epochs; ++e)
+                    store.record_epoch(trial, 1, synthetic_epoch(e, quality, random));
                 TrialResult result;
                 result.state = random.uniform01() < 0.3 ? TrialState::stopped_early : TrialState::completed;
                 result.config = configs[i];
@@ -142,8 +141,9 @@ double time_naive_ms(const std::string& path, int repeats) {
             rows.push_back({select.column_int64(0), select.column_double(1),
                             trial_config_from_json(nlohmann::json::parse(select.column_text(2)))});
         const size_t top = std::min<size_t>(10, rows.size());
-        std::partial_sort(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(top), rows.end(),
-                          [](const Row& a, const Row& b) { return a.score != b.score ? a.score > b.score : a.trial < b.trial; });
+        std::partial_sort(
+            rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(top), rows.end(),
+            [](const Row& a, const Row& b) { return a.score != b.score ? a.score > b.score : a.trial < b.trial; });
         times.push_back(seconds_since(start) * 1000);
     }
     return median(times);
@@ -177,7 +177,8 @@ InsertFigures time_inserts(const fs::path& folder, const ResultsBenchmarkOptions
     auto start = Clock::now();
     for (int done = 0; done < options.batched_reports;) {
         StoreTransaction transaction(store);
-        for (int i = 0; i < options.reports_per_transaction && done < options.batched_reports; ++i, ++done) report_next();
+        for (int i = 0; i < options.reports_per_transaction && done < options.batched_reports; ++i, ++done)
+            report_next();
         transaction.commit();
     }
     figures.batched_reports_per_second = options.batched_reports / seconds_since(start);
@@ -224,7 +225,8 @@ ResultsBenchmarkReport run_results_benchmark(const ResultsBenchmarkOptions& opti
         fs::remove(path);
         fs::remove(path.string() + "-wal");
         fs::remove(path.string() + "-shm");
-        say("building a store of " + std::to_string(trials) + " trials x " + std::to_string(options.epochs) + " epochs");
+        say("building a store of " + std::to_string(trials) + " trials x " + std::to_string(options.epochs) +
+            " epochs");
         {
             ResultsStore store(path.string());
             auto start = Clock::now();
@@ -253,7 +255,8 @@ ResultsBenchmarkReport run_results_benchmark(const ResultsBenchmarkOptions& opti
     }
     if (!options.keep) {
         std::error_code error;
-        if (options.directory.empty()) fs::remove_all(folder, error);
+        if (options.directory.empty())
+            fs::remove_all(folder, error);
         else
             for (const auto& entry : fs::directory_iterator(folder))
                 if (entry.path().filename().string().rfind("store-", 0) == 0 ||
@@ -270,9 +273,9 @@ std::string results_benchmark_text(const ResultsBenchmarkReport& report) {
                       "peer (O(N))", "peer / indexed"});
     for (size_t c = 0; c < 9; ++c) scales.align_right(c);
     for (const auto& s : report.scales)
-        scales.add_row({std::to_string(s.trials), std::to_string(s.epoch_rows), format_table_number(s.store_megabytes, 3),
-                        format_table_number(s.build_seconds, 3), ms(s.top10_sweep_ms), ms(s.top10_all_ms),
-                        ms(s.top10_val_loss_ms), ms(s.naive_all_ms),
+        scales.add_row({std::to_string(s.trials), std::to_string(s.epoch_rows),
+                        format_table_number(s.store_megabytes, 3), format_table_number(s.build_seconds, 3),
+                        ms(s.top10_sweep_ms), ms(s.top10_all_ms), ms(s.top10_val_loss_ms), ms(s.naive_all_ms),
                         format_table_number(s.naive_all_ms / std::max(s.top10_all_ms, 1e-6), 3) + "x"});
     out += scales.render();
     if (!report.scales.empty()) out += "query plan (all sweeps, final_score):\n" + report.scales.back().query_plan;
@@ -281,8 +284,9 @@ std::string results_benchmark_text(const ResultsBenchmarkReport& report) {
     TextTable inserts({"durability", "batched", "per report", "batched / per report"});
     for (size_t c = 1; c < 4; ++c) inserts.align_right(c);
     for (const auto& i : report.inserts)
-        inserts.add_row({i.durability, rate(i.batched_reports_per_second), rate(i.single_reports_per_second),
-                         format_table_number(i.batched_reports_per_second / std::max(i.single_reports_per_second, 1e-9), 3) + "x"});
+        inserts.add_row(
+            {i.durability, rate(i.batched_reports_per_second), rate(i.single_reports_per_second),
+             format_table_number(i.batched_reports_per_second / std::max(i.single_reports_per_second, 1e-9), 3) + "x"});
     out += inserts.render();
     return out;
 }

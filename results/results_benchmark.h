@@ -16,14 +16,14 @@ namespace segsweep {
 
 struct ResultsBenchmarkOptions {
     std::vector<int> trial_counts = {1000, 10000, 100000};
-    int epochs = 50;                 // epoch rows per trial
-    int trials_per_sweep = 1000;     // the stores hold trial_count / trials_per_sweep sweeps
-    int query_repeats = 31;          // timed runs of each query (median reported)
-    int batched_reports = 100000;    // epoch reports in the batched insert test
+    int epochs = 50;               // epoch rows per trial
+    int trials_per_sweep = 1000;   // the stores hold trial_count / trials_per_sweep sweeps
+    int query_repeats = 31;        // timed runs of each query (median reported)
+    int batched_reports = 100000;  // epoch reports in the batched insert test
     int reports_per_transaction = 1000;
-    int single_reports = 2000;       // epoch reports in the one-transaction-per-report test
-    std::string directory;           // where the stores go; "" = a new folder in the temp directory
-    bool keep = false;               // keep the stores afterwards
+    int single_reports = 2000;  // epoch reports in the one-transaction-per-report test
+    std::string directory;      // where the stores go; "" = a new folder in the temp directory
+    bool keep = false;          // keep the stores afterwards
 };
 
 struct StoreScaleFigures {
@@ -31,11 +31,11 @@ struct StoreScaleFigures {
     int64_t epoch_rows = 0;
     double build_seconds = 0;
     double store_megabytes = 0;
-    double top10_sweep_ms = 0;       // one sweep, by final_score
-    double top10_all_ms = 0;         // every sweep, by final_score
-    double top10_val_loss_ms = 0;    // every sweep, by val_loss (ascending index)
-    double naive_all_ms = 0;         // peer: every row read and sorted in memory
-    std::string query_plan;          // EXPLAIN QUERY PLAN of the all-sweeps final_score query
+    double top10_sweep_ms = 0;     // one sweep, by final_score
+    double top10_all_ms = 0;       // every sweep, by final_score
+    double top10_val_loss_ms = 0;  // every sweep, by val_loss (ascending index)
+    double naive_all_ms = 0;       // peer: every row read and sorted in memory
+    std::string query_plan;        // EXPLAIN QUERY PLAN of the all-sweeps final_score query
 };
 
 struct InsertFigures {

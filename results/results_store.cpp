@@ -83,7 +83,7 @@ ResultsStore::ResultsStore(const std::string& path, StoreOptions options) : path
     SQLITE_CHECK(db_->get(), sqlite3_busy_timeout(db_->get(), kStoreBusyTimeoutMs));
     db_->execute("PRAGMA journal_mode = WAL");
     db_->execute(options.durability == StoreDurability::full ? "PRAGMA synchronous = FULL"
-                                                               : "PRAGMA synchronous = NORMAL");
+                                                             : "PRAGMA synchronous = NORMAL");
     db_->execute("PRAGMA foreign_keys = ON");
     migrate_schema(*db_);
 }
@@ -243,7 +243,8 @@ bool ResultsStore::start_attempt(int64_t trial_id, int attempt, const std::strin
 bool ResultsStore::requeue_trial(int64_t trial_id, int attempt, AttemptOutcome outcome, const std::string& reason,
                                  int restarts) {
     if (outcome != AttemptOutcome::lost && outcome != AttemptOutcome::preempted)
-        throw Error(std::string("requeue_trial: outcome must be lost or preempted, got ") + attempt_outcome_name(outcome));
+        throw Error(std::string("requeue_trial: outcome must be lost or preempted, got ") +
+                    attempt_outcome_name(outcome));
     savepoint();
     try {
         auto& requeue = prepared(kRequeueTrial);

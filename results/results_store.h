@@ -35,13 +35,13 @@ namespace segsweep {
 constexpr int kStoreBusyTimeoutMs = 10000;  // ms a connection waits for another's write lock
 
 enum class StoreOpenMode {
-    create,     // create the file (and its folder) when missing; writers
-    existing,   // refuse a missing file; readers (leaderboard, trials, show)
+    create,    // create the file (and its folder) when missing; writers
+    existing,  // refuse a missing file; readers (leaderboard, trials, show)
 };
 
 enum class StoreDurability {
-    full,       // fsync the WAL at every commit (synchronous=FULL): survives power loss
-    normal,     // synchronous=NORMAL: survives a process crash; a power cut may lose the last commits
+    full,    // fsync the WAL at every commit (synchronous=FULL): survives power loss
+    normal,  // synchronous=NORMAL: survives a process crash; a power cut may lose the last commits
 };
 
 struct StoreOptions {
@@ -51,8 +51,8 @@ struct StoreOptions {
 
 struct CreatedSweep {
     int64_t sweep_id = 0;
-    std::vector<int64_t> trial_ids;   // one per inserted config, in order
-    int duplicates = 0;               // configs already in the sweep (same config hash), skipped
+    std::vector<int64_t> trial_ids;  // one per inserted config, in order
+    int duplicates = 0;              // configs already in the sweep (same config hash), skipped
 };
 
 class ResultsStore {
@@ -67,7 +67,7 @@ public:
 
     // ---- transactions ----
     // Nested calls are not allowed; StoreTransaction (below) is the RAII way to use these.
-    void begin();      // BEGIN IMMEDIATE: takes the write lock now
+    void begin();  // BEGIN IMMEDIATE: takes the write lock now
     void commit();
     void rollback();
     bool in_transaction() const { return in_transaction_; }
@@ -84,8 +84,7 @@ public:
     // running -> pending after `attempt` ended without a result: outcome lost (counts: `restarts`
     // is the trial's new total) or preempted (preemptions + 1). False when the trial was not running
     // that attempt.
-    bool requeue_trial(int64_t trial_id, int attempt, AttemptOutcome outcome, const std::string& reason,
-                       int restarts);
+    bool requeue_trial(int64_t trial_id, int attempt, AttemptOutcome outcome, const std::string& reason, int restarts);
     // A final state without a result row (failed after max_restarts, cancelled before it ran or
     // while running). False when the trial was already final.
     bool finish_trial(int64_t trial_id, int attempt, TrialState state, const std::string& reason);
@@ -98,12 +97,12 @@ public:
     bool record_result(int64_t trial_id, int attempt, const TrialResult& result);
 
     // ---- reads ----
-    std::vector<SweepRecord> list_sweeps();                       // newest first, with trial counts
+    std::vector<SweepRecord> list_sweeps();  // newest first, with trial counts
     std::optional<SweepRecord> find_sweep(int64_t sweep_id);
     // A sweep id ("12") or name (the newest sweep of that name). Throws when neither matches.
     SweepRecord resolve_sweep(const std::string& id_or_name);
-    std::vector<SweepRecord> unfinished_sweeps();                 // state running, oldest first
-    std::vector<TrialRecord> list_trials(int64_t sweep_id);       // in trial order
+    std::vector<SweepRecord> unfinished_sweeps();            // state running, oldest first
+    std::vector<TrialRecord> list_trials(int64_t sweep_id);  // in trial order
     std::optional<TrialRecord> find_trial(int64_t trial_id);
     // Every pending or running trial of the running sweeps (coordinator restart), by trial id.
     std::vector<TrialRecord> unfinished_trials();
@@ -122,7 +121,7 @@ public:
     int trial_count(int64_t sweep_id);
 
 private:
-    SqliteStatement& prepared(const char* sql);   // cached per SQL text, reset before reuse
+    SqliteStatement& prepared(const char* sql);  // cached per SQL text, reset before reuse
     void savepoint();
     void release();
     void rollback_savepoint();

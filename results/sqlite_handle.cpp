@@ -43,13 +43,15 @@ void SqliteStatement::bind(int index, double value) {
 }
 
 void SqliteStatement::bind(int index, const std::string& value) {
-    SQLITE_CHECK(db_, sqlite3_bind_text(stmt_.get(), index, value.data(), static_cast<int>(value.size()),
-                                        SQLITE_TRANSIENT));
+    SQLITE_CHECK(db_,
+                 sqlite3_bind_text(stmt_.get(), index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT));
 }
 
 void SqliteStatement::bind(int index, const std::optional<double>& value) {
-    if (value) bind(index, *value);
-    else bind_null(index);
+    if (value)
+        bind(index, *value);
+    else
+        bind_null(index);
 }
 
 void SqliteStatement::bind_null(int index) { SQLITE_CHECK(db_, sqlite3_bind_null(stmt_.get(), index)); }
@@ -83,7 +85,8 @@ std::optional<double> SqliteStatement::column_optional_double(int column) const 
 std::string SqliteStatement::column_text(int column) const {
     const unsigned char* text = sqlite3_column_text(stmt_.get(), column);
     if (!text) return "";
-    return std::string(reinterpret_cast<const char*>(text), static_cast<size_t>(sqlite3_column_bytes(stmt_.get(), column)));
+    return std::string(reinterpret_cast<const char*>(text),
+                       static_cast<size_t>(sqlite3_column_bytes(stmt_.get(), column)));
 }
 
 }  // namespace segsweep

@@ -37,7 +37,7 @@ public:
 
     void bind(int index, int64_t value);
     void bind(int index, int value) { bind(index, static_cast<int64_t>(value)); }
-    void bind(int index, double value);                  // NaN and infinities bind as NULL
+    void bind(int index, double value);  // NaN and infinities bind as NULL
     void bind(int index, const std::string& value);
     void bind(int index, const char* value) { bind(index, std::string(value)); }
     void bind(int index, const std::optional<double>& value);
@@ -53,9 +53,9 @@ public:
     bool is_null(int column) const;
     int64_t column_int64(int column) const;
     int column_int(int column) const { return static_cast<int>(column_int64(column)); }
-    double column_double(int column) const;             // NULL reads as NaN
+    double column_double(int column) const;  // NULL reads as NaN
     std::optional<double> column_optional_double(int column) const;
-    std::string column_text(int column) const;          // NULL reads as ""
+    std::string column_text(int column) const;  // NULL reads as ""
 
     sqlite3_stmt* get() const { return stmt_.get(); }
 

@@ -27,8 +27,8 @@ SweepRecord read_sweep_row(const SqliteStatement& s) {
     return r;
 }
 
-const char* const kAllTrialStates[] = {"pending", "running", "completed", "stopped_early", "diverged", "failed",
-                                       "cancelled"};
+const char* const kAllTrialStates[] = {"pending",  "running", "completed", "stopped_early",
+                                       "diverged", "failed",  "cancelled"};
 
 std::map<std::string, int> zero_counts() {
     std::map<std::string, int> counts;
@@ -82,8 +82,8 @@ SweepRecord ResultsStore::resolve_sweep(const std::string& id_or_name) {
 
 std::vector<SweepRecord> ResultsStore::unfinished_sweeps() {
     std::vector<SweepRecord> sweeps;
-    SqliteStatement select(*db_, std::string("SELECT ") + kSweepColumns +
-                                     " FROM sweeps WHERE state = 'running' ORDER BY id");
+    SqliteStatement select(*db_,
+                           std::string("SELECT ") + kSweepColumns + " FROM sweeps WHERE state = 'running' ORDER BY id");
     while (select.step()) sweeps.push_back(read_sweep_row(select));
     return sweeps;
 }

@@ -21,19 +21,26 @@ struct OutcomeName {
 };
 
 const OutcomeName kOutcomeNames[] = {
-    {AttemptOutcome::running, "running"},     {AttemptOutcome::completed, "completed"},
-    {AttemptOutcome::stopped_early, "stopped_early"}, {AttemptOutcome::diverged, "diverged"},
-    {AttemptOutcome::failed, "failed"},       {AttemptOutcome::cancelled, "cancelled"},
-    {AttemptOutcome::lost, "lost"},           {AttemptOutcome::preempted, "preempted"},
+    {AttemptOutcome::running, "running"},
+    {AttemptOutcome::completed, "completed"},
+    {AttemptOutcome::stopped_early, "stopped_early"},
+    {AttemptOutcome::diverged, "diverged"},
+    {AttemptOutcome::failed, "failed"},
+    {AttemptOutcome::cancelled, "cancelled"},
+    {AttemptOutcome::lost, "lost"},
+    {AttemptOutcome::preempted, "preempted"},
 };
 
 }  // namespace
 
 const char* sweep_state_name(SweepState state) {
     switch (state) {
-        case SweepState::running: return "running";
-        case SweepState::finished: return "finished";
-        case SweepState::cancelled: return "cancelled";
+        case SweepState::running:
+            return "running";
+        case SweepState::finished:
+            return "finished";
+        case SweepState::cancelled:
+            return "cancelled";
     }
     return "unknown";
 }
@@ -59,12 +66,18 @@ AttemptOutcome attempt_outcome_from_name(const std::string& name) {
 
 AttemptOutcome attempt_outcome_for(TrialState final_state) {
     switch (final_state) {
-        case TrialState::completed: return AttemptOutcome::completed;
-        case TrialState::stopped_early: return AttemptOutcome::stopped_early;
-        case TrialState::diverged: return AttemptOutcome::diverged;
-        case TrialState::failed: return AttemptOutcome::failed;
-        case TrialState::cancelled: return AttemptOutcome::cancelled;
-        default: return AttemptOutcome::running;
+        case TrialState::completed:
+            return AttemptOutcome::completed;
+        case TrialState::stopped_early:
+            return AttemptOutcome::stopped_early;
+        case TrialState::diverged:
+            return AttemptOutcome::diverged;
+        case TrialState::failed:
+            return AttemptOutcome::failed;
+        case TrialState::cancelled:
+            return AttemptOutcome::cancelled;
+        default:
+            return AttemptOutcome::running;
     }
 }
 
@@ -105,12 +118,8 @@ nlohmann::json to_json(const TrialRecord& t) {
 }
 
 nlohmann::json to_json(const AttemptRecord& a) {
-    return {{"attempt", a.attempt},
-            {"worker", a.worker_id},
-            {"outcome", attempt_outcome_name(a.outcome)},
-            {"message", a.message},
-            {"started_at", a.started_at},
-            {"ended_at", optional_number(a.ended_at)}};
+    return {{"attempt", a.attempt}, {"worker", a.worker_id},      {"outcome", attempt_outcome_name(a.outcome)},
+            {"message", a.message}, {"started_at", a.started_at}, {"ended_at", optional_number(a.ended_at)}};
 }
 
 nlohmann::json to_json(const ResultRecord& r) {

@@ -30,10 +30,10 @@ AttemptOutcome attempt_outcome_for(TrialState final_state);
 // What create_sweep stores about a submitted sweep.
 struct SweepSubmission {
     std::string name;
-    std::string source;           // the file name as submitted ("sweeps/examples/quickstart.json")
-    std::string file_format;      // "json" or "yaml"
-    std::string file_text;        // the file exactly as submitted
-    nlohmann::json spec;          // the parsed, normalised spec (to_json(SweepSpec))
+    std::string source;       // the file name as submitted ("sweeps/examples/quickstart.json")
+    std::string file_format;  // "json" or "yaml"
+    std::string file_text;    // the file exactly as submitted
+    nlohmann::json spec;      // the parsed, normalised spec (to_json(SweepSpec))
 };
 
 struct SweepRecord {
@@ -44,8 +44,8 @@ struct SweepRecord {
     std::string file_text;
     nlohmann::json spec;
     SweepState state = SweepState::running;
-    std::string message;          // why it finished or was cancelled
-    double created_at = 0;        // UTC seconds since the epoch
+    std::string message;    // why it finished or was cancelled
+    double created_at = 0;  // UTC seconds since the epoch
     std::optional<double> finished_at;
     std::map<std::string, int> trial_counts;  // by trial state name (list_sweeps, find_sweep)
 };
@@ -53,19 +53,19 @@ struct SweepRecord {
 struct TrialRecord {
     int64_t id = 0;
     int64_t sweep_id = 0;
-    int trial_index = 0;          // 0-based order in its sweep
+    int trial_index = 0;  // 0-based order in its sweep
     TrialConfig config;
     std::string config_hash;
     TrialState state = TrialState::pending;
-    int attempt = 0;              // attempts started so far (0: never run)
-    int restarts = 0;             // attempts lost (count against max_restarts)
-    int preemptions = 0;          // attempts preempted (do not count)
-    std::string worker_id;        // running: the lease holder
+    int attempt = 0;        // attempts started so far (0: never run)
+    int restarts = 0;       // attempts lost (count against max_restarts)
+    int preemptions = 0;    // attempts preempted (do not count)
+    std::string worker_id;  // running: the lease holder
     std::string message;
     double created_at = 0;
-    std::optional<double> started_at;   // the current attempt's start
+    std::optional<double> started_at;  // the current attempt's start
     std::optional<double> ended_at;
-    int last_epoch = 0;           // highest epoch recorded for the current attempt
+    int last_epoch = 0;                 // highest epoch recorded for the current attempt
     double mean_epoch_seconds = 0;      // of the current attempt's epochs (for an ETA)
     std::optional<double> final_score;  // from the result row, if any
     std::optional<double> final_iou;
@@ -107,8 +107,8 @@ struct ResultRecord {
 struct SweepStatus {
     int64_t sweep_id = 0;
     SweepState state = SweepState::running;
-    std::map<std::string, int> counts;    // trial state name -> trials (every state, zeros included)
-    std::vector<TrialRecord> running;     // with last_epoch and mean_epoch_seconds
+    std::map<std::string, int> counts;  // trial state name -> trials (every state, zeros included)
+    std::vector<TrialRecord> running;   // with last_epoch and mean_epoch_seconds
 };
 
 nlohmann::json to_json(const SweepRecord& sweep, bool with_file_text = false);

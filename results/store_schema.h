@@ -18,9 +18,9 @@ namespace segsweep {
 constexpr int kStoreSchemaVersion = 2;
 
 struct SchemaMigration {
-    int to_version;          // the version after this step
-    const char* what;        // one line for the log
-    const char* sql;         // run inside one transaction with the user_version bump
+    int to_version;    // the version after this step
+    const char* what;  // one line for the log
+    const char* sql;   // run inside one transaction with the user_version bump
 };
 
 // Every step, in order (v0 -> v1 -> v2).

@@ -44,10 +44,10 @@ std::string sweeps_table(const std::vector<SweepRecord>& sweeps) {
         int total = 0;
         for (const auto& [state, n] : s.trial_counts) total += n;
         const int open = count(s.trial_counts, "pending") + count(s.trial_counts, "running");
-        table.add_row({std::to_string(s.id), s.name, s.spec.value("method", std::string("-")), sweep_state_name(s.state),
-                       std::to_string(total), std::to_string(total - open),
-                       std::to_string(count(s.trial_counts, "running")), std::to_string(count(s.trial_counts, "pending")),
-                       format_utc_time(s.created_at)});
+        table.add_row({std::to_string(s.id), s.name, s.spec.value("method", std::string("-")),
+                       sweep_state_name(s.state), std::to_string(total), std::to_string(total - open),
+                       std::to_string(count(s.trial_counts, "running")),
+                       std::to_string(count(s.trial_counts, "pending")), format_utc_time(s.created_at)});
     }
     return table.render();
 }

@@ -33,8 +33,7 @@ SubmittedSweep submit_sweep_text(ResultsStore& store, const std::string& text, c
     return store_sweep(store, std::move(spec), source, sweep_format_name(format), text);
 }
 
-SubmittedSweep submit_sweep_document(ResultsStore& store, const nlohmann::json& document,
-                                     const std::string& source) {
+SubmittedSweep submit_sweep_document(ResultsStore& store, const nlohmann::json& document, const std::string& source) {
     SweepSpec spec = parse_sweep_json(document, source);
     return store_sweep(store, std::move(spec), source, "json", document.dump(2));
 }
@@ -46,8 +45,10 @@ std::vector<SearchObservation> search_observations(ResultsStore& store, int64_t 
         o.config = trial.config;
         o.finished = trial_state_is_final(trial.state);
         if (o.finished) {
-            if (metric.name == "final_score") o.value = trial.final_score;
-            else if (metric.name == "final_iou") o.value = trial.final_iou;
+            if (metric.name == "final_score")
+                o.value = trial.final_score;
+            else if (metric.name == "final_iou")
+                o.value = trial.final_iou;
             else if (const auto result = store.find_result(trial.id))
                 o.value = metric.name == "val_loss" ? result->best_val_loss : result->best_val_iou;
         }

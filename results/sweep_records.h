@@ -1,5 +1,6 @@
 // The bridge between sweeps/ and the store, for the coordinator and `segsweep train --db`:
-//   submit_sweep_text / submit_sweep_document  parse + check a submitted sweep, plan its trials (grid/random), and create the
+//   submit_sweep_text / submit_sweep_document  parse + check a submitted sweep, plan its trials (grid/random), and
+//   create the
 //                       sweep with its trials in one transaction (bayes: no trials yet)
 //   add_bayes_trial     ask BayesSearch with the sweep's trials so far and insert its answer
 //   search_observations the sweep's trials as BayesSearch observations (constant liar for running ones)
@@ -32,8 +33,7 @@ struct SubmittedSweep {
 // (naming `source` and the key path) before anything is written when the file is bad.
 SubmittedSweep submit_sweep_text(ResultsStore& store, const std::string& text, const std::string& source);
 // The same for a document already read into JSON (stored as its JSON text, format "json").
-SubmittedSweep submit_sweep_document(ResultsStore& store, const nlohmann::json& document,
-                                     const std::string& source);
+SubmittedSweep submit_sweep_document(ResultsStore& store, const nlohmann::json& document, const std::string& source);
 
 // The sweep's trials in trial order as observations: finished ones with their metric value
 // (best val_loss / val_iou or final score / IoU from the result row), others unfinished.

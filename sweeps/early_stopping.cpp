@@ -126,8 +126,8 @@ StopDecision EarlyStopper::decide_hyperband(const Curve& curve) const {
     decision.reason = "hyperband: " + epoch_metric_ + " " + show(judged) +
                       (hyperband_.strict ? " at epoch " + std::to_string(band) : " (best so far)") +
                       " is worse than the threshold " + show(threshold) + " of band " + std::to_string(band) + " (" +
-                      std::to_string(hyperband_kept(static_cast<int>(n), hyperband_.eta)) + " of " +
-                      std::to_string(n) + " trials continue)";
+                      std::to_string(hyperband_kept(static_cast<int>(n), hyperband_.eta)) + " of " + std::to_string(n) +
+                      " trials continue)";
     return decision;
 }
 

@@ -31,7 +31,7 @@ namespace segsweep {
 
 struct StopDecision {
     bool stop = false;
-    std::string reason;   // why (for the log and the trial's message); empty when continuing silently
+    std::string reason;  // why (for the log and the trial's message); empty when continuing silently
 };
 
 class EarlyStopper {
@@ -56,7 +56,7 @@ private:
     struct Curve {
         int attempt = 0;
         bool finished = false;
-        std::vector<double> losses;   // per epoch (index epoch-1), "lower is better"; NaN = not reported
+        std::vector<double> losses;  // per epoch (index epoch-1), "lower is better"; NaN = not reported
     };
 
     double to_loss(const EpochMetrics& metrics) const;
@@ -74,8 +74,8 @@ private:
     std::string epoch_metric_;
     std::vector<int> bands_;
     std::map<int64_t, Curve> curves_;
-    std::map<int, std::vector<double>> band_losses_;        // band epoch -> sorted losses at it
-    std::vector<std::vector<double>> finished_averages_;    // [s-1] -> sorted running averages at epoch s
+    std::map<int, std::vector<double>> band_losses_;      // band epoch -> sorted losses at it
+    std::vector<std::vector<double>> finished_averages_;  // [s-1] -> sorted running averages at epoch s
 };
 
 }  // namespace segsweep

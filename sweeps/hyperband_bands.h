@@ -28,15 +28,15 @@ std::vector<int> hyperband_bands(const HyperbandSpec& spec);
 int hyperband_kept(int judged, double eta);
 
 struct RungPreview {
-    int epoch = 0;          // the band
-    int judged = 0;         // trials that reach this epoch
-    int continuing = 0;     // trials kept past it (of those planned to run longer)
+    int epoch = 0;       // the band
+    int judged = 0;      // trials that reach this epoch
+    int continuing = 0;  // trials kept past it (of those planned to run longer)
 };
 
 struct HyperbandPreview {
-    std::vector<RungPreview> rungs;        // bands below the longest planned trial
-    int64_t epochs_without_stopping = 0;   // sum of the trials' planned epochs: the most any policy spends
-    int64_t epochs_with_full_rungs = 0;    // epochs spent when every rung keeps exactly its top share
+    std::vector<RungPreview> rungs;       // bands below the longest planned trial
+    int64_t epochs_without_stopping = 0;  // sum of the trials' planned epochs: the most any policy spends
+    int64_t epochs_with_full_rungs = 0;   // epochs spent when every rung keeps exactly its top share
 };
 
 // The preview for trials with the given planned epochs (num_epochs each). The "full rungs" count

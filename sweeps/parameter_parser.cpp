@@ -30,10 +30,14 @@ KeyKind key_kind(const std::string& name) {
 
 const char* kind_words(KeyKind kind) {
     switch (kind) {
-        case KeyKind::integer: return "an integer";
-        case KeyKind::real: return "a number";
-        case KeyKind::boolean: return "true or false";
-        case KeyKind::integer_list: return "a list of integers";
+        case KeyKind::integer:
+            return "an integer";
+        case KeyKind::real:
+            return "a number";
+        case KeyKind::boolean:
+            return "true or false";
+        case KeyKind::integer_list:
+            return "a list of integers";
     }
     return "a value";
 }
@@ -80,10 +84,17 @@ void check_value_range(const std::string& name, const nlohmann::json& value, con
 
 Distribution distribution_from_name(const std::string& text, const std::string& path) {
     static const Distribution all[] = {
-        Distribution::constant,  Distribution::categorical,        Distribution::int_uniform,
-        Distribution::uniform,   Distribution::q_uniform,          Distribution::log_uniform,
-        Distribution::log_uniform_values, Distribution::q_log_uniform_values, Distribution::normal,
-        Distribution::q_normal,  Distribution::log_normal,
+        Distribution::constant,
+        Distribution::categorical,
+        Distribution::int_uniform,
+        Distribution::uniform,
+        Distribution::q_uniform,
+        Distribution::log_uniform,
+        Distribution::log_uniform_values,
+        Distribution::q_log_uniform_values,
+        Distribution::normal,
+        Distribution::q_normal,
+        Distribution::log_normal,
     };
     if (text == "categorical_w_probabilities") return Distribution::categorical;
     for (Distribution d : all)
@@ -93,7 +104,8 @@ Distribution distribution_from_name(const std::string& text, const std::string& 
 
 Distribution detect_form(const nlohmann::json& body, const std::string& path) {
     if (body.contains("distribution"))
-        return distribution_from_name(read_string(body["distribution"], child_path(path, "distribution")), child_path(path, "distribution"));
+        return distribution_from_name(read_string(body["distribution"], child_path(path, "distribution")),
+                                      child_path(path, "distribution"));
     if (body.contains("value")) return Distribution::constant;
     if (body.contains("values")) return Distribution::categorical;
     const bool has_min = body.contains("min"), has_max = body.contains("max");
@@ -134,10 +146,8 @@ void check_form_keys(const nlohmann::json& body, const std::string& path, Distri
     }
 }
 
-const nlohmann::json& required(const nlohmann::json& body, const char* key, const std::string& path,
-                               Distribution d) {
-    if (!body.contains(key))
-        throw Error(child_path(path, key) + ": required for " + distribution_name(d));
+const nlohmann::json& required(const nlohmann::json& body, const char* key, const std::string& path, Distribution d) {
+    if (!body.contains(key)) throw Error(child_path(path, key) + ": required for " + distribution_name(d));
     return body[key];
 }
 
@@ -187,8 +197,8 @@ void parse_numeric(ParameterSpec& p, const nlohmann::json& body, const std::stri
     if (kind == KeyKind::boolean || kind == KeyKind::integer_list)
         throw Error(path + ": " + p.name + " takes " + kind_words(kind) + "; give it {value} or {values}, not " +
                     distribution_name(d));
-    const bool quantised = d == Distribution::q_uniform || d == Distribution::q_log_uniform_values ||
-                           d == Distribution::q_normal;
+    const bool quantised =
+        d == Distribution::q_uniform || d == Distribution::q_log_uniform_values || d == Distribution::q_normal;
     const bool real_valued = d == Distribution::uniform || d == Distribution::log_uniform ||
                              d == Distribution::log_uniform_values || d == Distribution::normal ||
                              d == Distribution::log_normal;
@@ -220,11 +230,10 @@ void parse_numeric(ParameterSpec& p, const nlohmann::json& body, const std::stri
         p.min = read_number(min_json, min_path);
         p.max = read_number(max_json, max_path);
     }
-    if (p.min > p.max)
-        throw Error(min_path + ": " + show(min_json) + " is greater than max (" + show(max_json) + ")");
+    if (p.min > p.max) throw Error(min_path + ": " + show(min_json) + " is greater than max (" + show(max_json) + ")");
     if ((d == Distribution::log_uniform_values || d == Distribution::q_log_uniform_values) && p.min <= 0)
-        throw Error(min_path + ": must be > 0 for " + std::string(distribution_name(d)) + " (got " +
-                    show(min_json) + "); the values are drawn on a log scale");
+        throw Error(min_path + ": must be > 0 for " + std::string(distribution_name(d)) + " (got " + show(min_json) +
+                    "); the values are drawn on a log scale");
     if (d == Distribution::log_uniform && p.min >= 0 && p.max <= 1)
         warnings.push_back(path + ": log_uniform takes natural-log exponents, so min " + show(min_json) + " and max " +
                            show(max_json) + " give values from " + std::to_string(std::exp(p.min)) + " to " +
@@ -271,8 +280,7 @@ ParameterSpec parse_parameter(const std::string& name, const nlohmann::json& bod
 
     if (method == SearchMethod::grid) {
         const bool gridable = p.distribution == Distribution::constant || p.distribution == Distribution::categorical ||
-                              p.distribution == Distribution::int_uniform ||
-                              p.distribution == Distribution::q_uniform;
+                              p.distribution == Distribution::int_uniform || p.distribution == Distribution::q_uniform;
         if (!gridable)
             throw Error(path + ": method grid needs a finite set of values, and " + distribution_name(p.distribution) +
                         " is continuous (use values, value, int_uniform or q_uniform)");

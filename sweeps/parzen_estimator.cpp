@@ -33,10 +33,10 @@ double normal_cdf(double z) { return 0.5 * std::erfc(-z / std::numbers::sqrt2); 
 double normal_quantile(double p) {
     if (p <= 0) return -std::numeric_limits<double>::infinity();
     if (p >= 1) return std::numeric_limits<double>::infinity();
-    static const double a[] = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
+    static const double a[] = {-3.969683028665376e+01, 2.209460984245205e+02,  -2.759285104469687e+02,
                                1.383577518672690e+02,  -3.066479806614716e+01, 2.506628277459239e+00};
     static const double b[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
-                               6.680131188771972e+01,  -1.328068155288572e+01};
+                               6.680131188771972e+01, -1.328068155288572e+01};
     static const double c[] = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
                                -2.549732539343734e+00, 4.374664141464968e+00,  2.938163982698783e+00};
     static const double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
@@ -85,8 +85,8 @@ NumericParzenEstimator::NumericParzenEstimator(const std::vector<double>& observ
         if (kernels[i].prior) {
             width = prior_spread;
         } else {
-            const double left = i > 0 ? kernels[i].centre - kernels[i - 1].centre
-                                      : (bounded ? kernels[i].centre - low : 0);
+            const double left =
+                i > 0 ? kernels[i].centre - kernels[i - 1].centre : (bounded ? kernels[i].centre - low : 0);
             const double right = i + 1 < kernels.size() ? kernels[i + 1].centre - kernels[i].centre
                                                         : (bounded ? high - kernels[i].centre : 0);
             width = std::clamp(std::max(left, right), narrowest, prior_spread);
@@ -103,7 +103,8 @@ NumericParzenEstimator::NumericParzenEstimator(const std::vector<double>& observ
             log_mass_.push_back(0);
             continue;
         }
-        const double mass = normal_cdf((high_ - centres_[i]) / widths_[i]) - normal_cdf((low_ - centres_[i]) / widths_[i]);
+        const double mass =
+            normal_cdf((high_ - centres_[i]) / widths_[i]) - normal_cdf((low_ - centres_[i]) / widths_[i]);
         log_mass_.push_back(std::log(std::max(mass, kMinCdfMass)));
     }
 }
@@ -141,8 +142,6 @@ size_t CategoricalParzenEstimator::sample(RandomSource& random) const {
     return random.weighted_index(probabilities_.data(), probabilities_.size());
 }
 
-double CategoricalParzenEstimator::log_probability(size_t index) const {
-    return std::log(probabilities_.at(index));
-}
+double CategoricalParzenEstimator::log_probability(size_t index) const { return std::log(probabilities_.at(index)); }
 
 }  // namespace segsweep

@@ -24,8 +24,8 @@ public:
 private:
     std::vector<double> centres_;
     std::vector<double> widths_;
-    std::vector<double> weights_;        // normalised
-    std::vector<double> log_mass_;       // log of each kernel's mass inside [low, high] (0 unbounded)
+    std::vector<double> weights_;   // normalised
+    std::vector<double> log_mass_;  // log of each kernel's mass inside [low, high] (0 unbounded)
     bool bounded_;
     double low_;
     double high_;

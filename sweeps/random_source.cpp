@@ -14,9 +14,7 @@ uint64_t RandomSource::derive_seed(uint64_t seed, uint64_t stream) {
     return z ^ (z >> 31);
 }
 
-double RandomSource::uniform01() {
-    return static_cast<double>(engine_() >> 11) * 0x1.0p-53;
-}
+double RandomSource::uniform01() { return static_cast<double>(engine_() >> 11) * 0x1.0p-53; }
 
 int64_t RandomSource::uniform_int(int64_t low, int64_t high) {
     if (high <= low) return low;

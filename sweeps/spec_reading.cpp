@@ -11,9 +11,7 @@ std::string child_path(const std::string& path, const std::string& key) {
     return path.empty() ? key : path + "." + key;
 }
 
-std::string index_path(const std::string& path, size_t index) {
-    return path + "[" + std::to_string(index) + "]";
-}
+std::string index_path(const std::string& path, size_t index) { return path + "[" + std::to_string(index) + "]"; }
 
 std::string type_name(const nlohmann::json& value) {
     if (value.is_number_integer()) return "an integer";

@@ -20,9 +20,7 @@ MetricGoal natural_goal(const std::string& metric_name) {
     return metric_name == "val_loss" ? MetricGoal::minimize : MetricGoal::maximize;
 }
 
-std::string epoch_metric_name(const MetricSpec& metric) {
-    return metric.name == "val_loss" ? "val_loss" : "val_iou";
-}
+std::string epoch_metric_name(const MetricSpec& metric) { return metric.name == "val_loss" ? "val_loss" : "val_iou"; }
 
 double epoch_metric_value(const MetricSpec& metric, const EpochMetrics& epoch) {
     return metric.name == "val_loss" ? epoch.val_loss : epoch.val_iou;
@@ -49,9 +47,7 @@ std::optional<double> trial_metric_value(const MetricSpec& metric, const TrialRe
     return trial_metric_value(metric, result.history, result.score);
 }
 
-bool metric_better(MetricGoal goal, double a, double b) {
-    return goal == MetricGoal::minimize ? a < b : a > b;
-}
+bool metric_better(MetricGoal goal, double a, double b) { return goal == MetricGoal::minimize ? a < b : a > b; }
 
 bool metric_target_reached(const MetricSpec& metric, double value) {
     if (!metric.target || !std::isfinite(value)) return false;

@@ -17,13 +17,13 @@ namespace {
 
 using namespace spec_reading;
 
-constexpr int kMaxRunCap = 10'000'000;         // trials; far above any real sweep
-constexpr int kMaxRestartsLimit = 1000;        // restarts per trial
-constexpr int kMaxGpusPerTrial = 4096;         // ranks per trial
-constexpr int kMaxCpusPerRank = 1024;          // threads per rank
-constexpr int kMaxEpochSetting = 1'000'000;    // epochs (grace_period, min_iter, max_iter)
-constexpr int kMaxTrialSetting = 1'000'000;    // trials (min_trials)
-constexpr int kMaxHyperbandS = 1000;           // brackets
+constexpr int kMaxRunCap = 10'000'000;       // trials; far above any real sweep
+constexpr int kMaxRestartsLimit = 1000;      // restarts per trial
+constexpr int kMaxGpusPerTrial = 4096;       // ranks per trial
+constexpr int kMaxCpusPerRank = 1024;        // threads per rank
+constexpr int kMaxEpochSetting = 1'000'000;  // epochs (grace_period, min_iter, max_iter)
+constexpr int kMaxTrialSetting = 1'000'000;  // trials (min_trials)
+constexpr int kMaxHyperbandS = 1000;         // brackets
 
 std::string file_stem(const std::string& source) {
     std::string name = source;
@@ -67,8 +67,9 @@ MetricSpec parse_metric(const nlohmann::json& body) {
         if (goal != "minimize" && goal != "maximize")
             throw Error("metric.goal: unknown goal '" + goal + "' (valid: minimize, maximize)");
         if (goal != metric_goal_name(metric.goal))
-            throw Error("metric.goal: " + metric.name + " is " + (metric.goal == MetricGoal::minimize ? "minimized" : "maximized") +
-                        "; goal '" + goal + "' would search for the worst trials");
+            throw Error("metric.goal: " + metric.name + " is " +
+                        (metric.goal == MetricGoal::minimize ? "minimized" : "maximized") + "; goal '" + goal +
+                        "' would search for the worst trials");
     }
     if (body.contains("target")) metric.target = read_number(body["target"], "metric.target");
     return metric;
@@ -88,7 +89,8 @@ EarlyTerminateSpec parse_early_terminate(const nlohmann::json& body) {
         require_known_keys(body, path, {"type", "grace_period", "min_trials"});
         spec.type = EarlyTerminateType::median;
         if (body.contains("grace_period"))
-            spec.median.grace_period = read_int_in(body["grace_period"], "early_terminate.grace_period", 1, kMaxEpochSetting);
+            spec.median.grace_period =
+                read_int_in(body["grace_period"], "early_terminate.grace_period", 1, kMaxEpochSetting);
         if (body.contains("min_trials"))
             spec.median.min_trials = read_int_in(body["min_trials"], "early_terminate.min_trials", 1, kMaxTrialSetting);
         return spec;
@@ -104,8 +106,7 @@ EarlyTerminateSpec parse_early_terminate(const nlohmann::json& body) {
     }
     if (body.contains("strict")) hb.strict = read_bool(body["strict"], "early_terminate.strict");
     const bool has_min = body.contains("min_iter"), has_max = body.contains("max_iter");
-    if (has_min && has_max)
-        throw Error("early_terminate: give either min_iter, or max_iter with s, not both");
+    if (has_min && has_max) throw Error("early_terminate: give either min_iter, or max_iter with s, not both");
     if (has_min) {
         hb.min_iter = read_int_in(body["min_iter"], "early_terminate.min_iter", 1, kMaxEpochSetting);
         if (body.contains("s")) throw Error("early_terminate.s: goes with max_iter, not min_iter");
@@ -117,7 +118,8 @@ EarlyTerminateSpec parse_early_terminate(const nlohmann::json& body) {
         throw Error("early_terminate: hyperband needs min_iter, or max_iter with s");
     }
     if (hyperband_bands(hb).empty())
-        throw Error("early_terminate: max_iter " + std::to_string(hb.max_iter) + " with eta " + show(body.value("eta", nlohmann::json(3))) +
+        throw Error("early_terminate: max_iter " + std::to_string(hb.max_iter) + " with eta " +
+                    show(body.value("eta", nlohmann::json(3))) +
                     " gives no band of at least 1 epoch (increase max_iter, or decrease eta)");
     return spec;
 }
@@ -163,9 +165,9 @@ void check_batch_divisibility(const SweepSpec& spec) {
 }  // namespace
 
 const std::vector<std::string>& sweep_file_keys() {
-    static const std::vector<std::string> keys = {"data",       "description", "early_terminate", "max_restarts",
-                                                  "method",     "metric",      "name",            "parameters",
-                                                  "resources",  "run_cap",     "seed"};
+    static const std::vector<std::string> keys = {"data",   "description", "early_terminate", "max_restarts", "method",
+                                                  "metric", "name",        "parameters",      "resources",    "run_cap",
+                                                  "seed"};
     return keys;
 }
 
@@ -183,7 +185,8 @@ SweepSpec parse_sweep_json(const nlohmann::json& root, const std::string& source
     SweepSpec spec;
     spec.source = source;
     try {
-        if (!root.is_object()) throw Error("the sweep file must be an object (key: value pairs), got " + type_name(root));
+        if (!root.is_object())
+            throw Error("the sweep file must be an object (key: value pairs), got " + type_name(root));
         for (const auto& item : root.items()) {
             const std::string& key = item.key();
             const auto& known = sweep_file_keys();

@@ -55,8 +55,8 @@ nlohmann::json sweep_preview_json(const SweepPreview& preview) {
     nlohmann::json out = {
         {"sweep", to_json(spec)},
         {"warnings", spec.warnings},
-        {"trial_count", spec.method == SearchMethod::bayes ? spec.run_cap.value_or(0)
-                                                           : static_cast<int>(preview.plan.trials.size())},
+        {"trial_count",
+         spec.method == SearchMethod::bayes ? spec.run_cap.value_or(0) : static_cast<int>(preview.plan.trials.size())},
         {"notes", preview.plan.notes},
         {"trials", trials},
     };
@@ -93,8 +93,8 @@ std::string sweep_preview_text(const SweepPreview& preview) {
     if (spec.metric.target) out += ", target " + format_table_number(*spec.metric.target);
     out += ", seed " + std::to_string(spec.seed) + ", max_restarts " + std::to_string(spec.max_restarts) + "\n";
     if (!spec.description.empty()) out += spec.description + "\n";
-    out += "data: " + (spec.data.empty() ? std::string("(not given)") : spec.data) + "; resources: " +
-           std::to_string(spec.resources.gpus_per_trial) + " rank(s) per trial, " +
+    out += "data: " + (spec.data.empty() ? std::string("(not given)") : spec.data) +
+           "; resources: " + std::to_string(spec.resources.gpus_per_trial) + " rank(s) per trial, " +
            std::to_string(spec.resources.cpus_per_rank) + " cpu(s) per rank\n";
     for (const auto& w : spec.warnings) out += "warning: " + w + "\n";
     for (const auto& n : preview.plan.notes) out += "note: " + n + "\n";

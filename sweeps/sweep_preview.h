@@ -15,9 +15,9 @@ namespace segsweep {
 
 struct SweepPreview {
     SweepSpec spec;
-    TrialPlan plan;                       // empty for bayes
-    std::vector<int> planned_epochs;      // num_epochs of each trial the sweep can run (bayes: run_cap of the largest)
-    HyperbandPreview hyperband;           // filled for early_terminate hyperband
+    TrialPlan plan;                   // empty for bayes
+    std::vector<int> planned_epochs;  // num_epochs of each trial the sweep can run (bayes: run_cap of the largest)
+    HyperbandPreview hyperband;       // filled for early_terminate hyperband
 };
 
 SweepPreview make_sweep_preview(const SweepSpec& spec);

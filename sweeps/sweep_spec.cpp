@@ -27,9 +27,12 @@ const DistributionName kDistributionNames[] = {
 
 const char* search_method_name(SearchMethod method) {
     switch (method) {
-        case SearchMethod::grid: return "grid";
-        case SearchMethod::random: return "random";
-        case SearchMethod::bayes: return "bayes";
+        case SearchMethod::grid:
+            return "grid";
+        case SearchMethod::random:
+            return "random";
+        case SearchMethod::bayes:
+            return "bayes";
     }
     return "unknown";
 }
@@ -50,9 +53,12 @@ std::string distribution_names() {
 
 const char* early_terminate_type_name(EarlyTerminateType type) {
     switch (type) {
-        case EarlyTerminateType::none: return "none";
-        case EarlyTerminateType::hyperband: return "hyperband";
-        case EarlyTerminateType::median: return "median";
+        case EarlyTerminateType::none:
+            return "none";
+        case EarlyTerminateType::hyperband:
+            return "hyperband";
+        case EarlyTerminateType::median:
+            return "median";
     }
     return "unknown";
 }

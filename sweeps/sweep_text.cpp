@@ -16,8 +16,8 @@ namespace segsweep {
 namespace {
 
 constexpr size_t kMaxSweepFileBytes = 16 * 1024 * 1024;  // bytes; a sweep file is a few KiB
-constexpr int kMaxYamlDepth = 64;                          // nesting levels (a sweep file uses ~4)
-constexpr size_t kMaxYamlNodes = 100'000;                  // nodes after alias expansion (alias bombs)
+constexpr int kMaxYamlDepth = 64;                        // nesting levels (a sweep file uses ~4)
+constexpr size_t kMaxYamlNodes = 100'000;                // nodes after alias expansion (alias bombs)
 
 struct YamlWalk {
     std::string source;

@@ -40,8 +40,10 @@ std::string TextTable::render() const {
         for (size_t c = 0; c < row.size(); ++c) {
             const size_t pad = widths[c] - display_width(row[c]);
             if (c > 0) line += "  ";
-            if (right_[c]) line += std::string(pad, ' ') + row[c];
-            else line += row[c] + std::string(pad, ' ');
+            if (right_[c])
+                line += std::string(pad, ' ') + row[c];
+            else
+                line += row[c] + std::string(pad, ' ');
         }
         while (!line.empty() && line.back() == ' ') line.pop_back();
         out += line + "\n";

@@ -12,7 +12,7 @@ public:
     explicit TextTable(std::vector<std::string> headers);
 
     void align_right(size_t column);
-    void add_row(std::vector<std::string> cells);   // missing cells are blank, extra ones dropped
+    void add_row(std::vector<std::string> cells);  // missing cells are blank, extra ones dropped
     size_t rows() const { return rows_.size(); }
     std::string render() const;
 

@@ -18,8 +18,8 @@ namespace {
 constexpr uint64_t kBayesStreamBase = 1'000'003;  // RandomSource streams of bayes asks (base + n)
 
 struct Ranked {
-    size_t index;        // into the observations
-    double loss;         // metric turned into "lower is better"
+    size_t index;  // into the observations
+    double loss;   // metric turned into "lower is better"
 };
 
 // Observations ranked best first (minimising), constant liar applied.

@@ -29,17 +29,17 @@ namespace segsweep {
 
 struct SearchObservation {
     TrialConfig config;
-    bool finished = false;             // false: pending or running (the constant liar applies)
-    std::optional<double> value;       // the sweep metric of a finished trial (trial_metric_value)
+    bool finished = false;        // false: pending or running (the constant liar applies)
+    std::optional<double> value;  // the sweep metric of a finished trial (trial_metric_value)
 };
 
 struct TpeOptions {
-    int startup_trials = 10;           // random draws until this many trials have a metric value
-    int candidates = 24;               // draws from l(x) scored per parameter
-    double gamma = 0.1;                // share of observations in l(x)
-    int max_below = 25;                // cap on the observations in l(x)
-    double prior_weight = 1.0;         // weight of the prior kernel
-    int max_attempts = 200;            // samples tried before giving up on finding a new valid config
+    int startup_trials = 10;    // random draws until this many trials have a metric value
+    int candidates = 24;        // draws from l(x) scored per parameter
+    double gamma = 0.1;         // share of observations in l(x)
+    int max_below = 25;         // cap on the observations in l(x)
+    double prior_weight = 1.0;  // weight of the prior kernel
+    int max_attempts = 200;     // samples tried before giving up on finding a new valid config
 };
 
 // Startup draws for a run_cap: min(10, max(2, run_cap / 3)), so small sweeps still get TPE turns.

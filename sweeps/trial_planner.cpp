@@ -14,8 +14,7 @@ constexpr uint64_t kRandomStream = 0;  // RandomSource stream of the random meth
 
 std::string describe_point(const nlohmann::json& values) {
     std::string text;
-    for (const auto& item : values.items())
-        text += (text.empty() ? "" : ", ") + item.key() + "=" + item.value().dump();
+    for (const auto& item : values.items()) text += (text.empty() ? "" : ", ") + item.key() + "=" + item.value().dump();
     return text;
 }
 
@@ -58,7 +57,8 @@ TrialPlan plan_grid(const SweepSpec& spec) {
         }
     }
     if (plan.duplicates_dropped > 0)
-        plan.notes.push_back(std::to_string(plan.duplicates_dropped) + " grid points repeat an earlier config and were dropped");
+        plan.notes.push_back(std::to_string(plan.duplicates_dropped) +
+                             " grid points repeat an earlier config and were dropped");
     if (spec.run_cap && static_cast<uint64_t>(*spec.run_cap) < plan.grid_size)
         plan.notes.push_back("run_cap " + std::to_string(*spec.run_cap) + " keeps the first " +
                              std::to_string(plan.trials.size()) + " of " + std::to_string(plan.grid_size) +
@@ -82,7 +82,8 @@ TrialPlan plan_random(const SweepSpec& spec) {
         if (bad_in_a_row >= kMaxConsecutiveBadDraws) {
             if (plan.trials.empty())
                 throw Error(spec.source + ": parameters: no valid trial config in " +
-                            std::to_string(kMaxConsecutiveBadDraws) + " draws; the last one failed with: " + last_problem);
+                            std::to_string(kMaxConsecutiveBadDraws) +
+                            " draws; the last one failed with: " + last_problem);
             plan.notes.push_back("stopped after " + std::to_string(kMaxConsecutiveBadDraws) +
                                  " draws in a row gave no new valid config");
             break;
@@ -107,9 +108,11 @@ TrialPlan plan_random(const SweepSpec& spec) {
         plan.trials.push_back(std::move(trial));
     }
     if (plan.invalid_draws > 0)
-        plan.notes.push_back(std::to_string(plan.invalid_draws) + " draws were not valid trial configs and were drawn again");
+        plan.notes.push_back(std::to_string(plan.invalid_draws) +
+                             " draws were not valid trial configs and were drawn again");
     if (plan.duplicates_dropped > 0)
-        plan.notes.push_back(std::to_string(plan.duplicates_dropped) + " draws repeated an earlier config and were drawn again");
+        plan.notes.push_back(std::to_string(plan.duplicates_dropped) +
+                             " draws repeated an earlier config and were drawn again");
     return plan;
 }
 
@@ -175,9 +178,12 @@ PlannedTrial planned_trial(const SweepSpec& spec, int index, const TrialConfig& 
 
 TrialPlan plan_trials(const SweepSpec& spec) {
     switch (spec.method) {
-        case SearchMethod::grid: return plan_grid(spec);
-        case SearchMethod::random: return plan_random(spec);
-        case SearchMethod::bayes: return TrialPlan{};
+        case SearchMethod::grid:
+            return plan_grid(spec);
+        case SearchMethod::random:
+            return plan_random(spec);
+        case SearchMethod::bayes:
+            return TrialPlan{};
     }
     return TrialPlan{};
 }

@@ -24,22 +24,22 @@
 
 namespace segsweep {
 
-constexpr uint64_t kMaxGridPoints = 1'000'000;      // grid points without a run_cap
-constexpr int kMaxConsecutiveBadDraws = 1000;       // invalid or duplicate draws in a row before giving up
+constexpr uint64_t kMaxGridPoints = 1'000'000;  // grid points without a run_cap
+constexpr int kMaxConsecutiveBadDraws = 1000;   // invalid or duplicate draws in a row before giving up
 
 struct PlannedTrial {
-    int index = 0;                // 0-based order in the sweep
-    TrialConfig config;           // defaults + the parameters' values
-    std::string hash;             // config_hash(config): the trial's identity in its sweep
-    nlohmann::json parameters;    // the swept keys' values, {name: value}, sorted by name
+    int index = 0;              // 0-based order in the sweep
+    TrialConfig config;         // defaults + the parameters' values
+    std::string hash;           // config_hash(config): the trial's identity in its sweep
+    nlohmann::json parameters;  // the swept keys' values, {name: value}, sorted by name
 };
 
 struct TrialPlan {
     std::vector<PlannedTrial> trials;
-    uint64_t grid_size = 0;           // grid: points in the product (before dedup and run_cap)
-    int duplicates_dropped = 0;       // grid points or draws that repeated an earlier config
-    int invalid_draws = 0;            // random draws refused as invalid trial configs
-    std::vector<std::string> notes;   // what shaped the plan ("run_cap 10 keeps 10 of 27 grid points")
+    uint64_t grid_size = 0;          // grid: points in the product (before dedup and run_cap)
+    int duplicates_dropped = 0;      // grid points or draws that repeated an earlier config
+    int invalid_draws = 0;           // random draws refused as invalid trial configs
+    std::vector<std::string> notes;  // what shaped the plan ("run_cap 10 keeps 10 of 27 grid points")
 };
 
 // The trials a sweep creates at submit (grid and random; empty for bayes). Throws segsweep::Error

@@ -15,8 +15,8 @@ namespace segsweep::testing {
 // SEGSWEEP_TEST_TMP/results/<suite>.<test>/store.db, removed first.
 inline std::string fresh_store_path() {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    const std::filesystem::path folder =
-        std::filesystem::path(SEGSWEEP_TEST_TMP) / "results" / (std::string(info->test_suite_name()) + "." + info->name());
+    const std::filesystem::path folder = std::filesystem::path(SEGSWEEP_TEST_TMP) / "results" /
+                                         (std::string(info->test_suite_name()) + "." + info->name());
     std::filesystem::remove_all(folder);
     std::filesystem::create_directories(folder);
     return (folder / "store.db").string();

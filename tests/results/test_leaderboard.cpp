@@ -70,8 +70,8 @@ TEST(Leaderboard, OrderTiesAndMissingValues) {
     ResultsStore store(board.path);
     const auto rows = store.leaderboard({board.sweep_a, LeaderboardSort::final_score, 0});
     // 0.50 (trial 2), 0.50 (trial 4: tie, later id), 0.45, 0.30, 0.10, then the diverged one.
-    EXPECT_EQ(trial_ids(rows), (std::vector<int64_t>{board.a[1], board.a[3], board.a[4], board.a[0], board.a[2],
-                                                     board.a[5]}));
+    EXPECT_EQ(trial_ids(rows),
+              (std::vector<int64_t>{board.a[1], board.a[3], board.a[4], board.a[0], board.a[2], board.a[5]}));
     const std::vector<int> ranks = {1, 1, 3, 4, 5, 0};
     for (size_t i = 0; i < rows.size(); ++i) EXPECT_EQ(rows[i].rank, ranks[i]) << i;
     EXPECT_EQ(rows[2].state, "stopped_early");

@@ -64,9 +64,7 @@ TEST(StoreMigration, MigratesAVersionOneStore) {
 
 TEST(StoreMigration, OpeningAgainIsANoOp) {
     const std::string path = make_v1_store();
-    {
-        ResultsStore first(path);
-    }
+    { ResultsStore first(path); }
     ResultsStore second(path);
     EXPECT_EQ(second.schema_version(), 2);
     EXPECT_EQ(second.attempts(1).size(), 1u);

@@ -108,7 +108,7 @@ TEST(ResultsStore, IdempotentReReports) {
 
     const TrialResult result = scored_result(config_with(0.001, 32), 0.3, 0.4, 0.75);
     EXPECT_TRUE(store.record_result(trial, 1, result));
-    EXPECT_FALSE(store.record_result(trial, 1, result));                     // duplicate RESULT
+    EXPECT_FALSE(store.record_result(trial, 1, result));  // duplicate RESULT
     EXPECT_FALSE(store.record_result(trial, 2, scored_result(config_with(0.001, 32), 0.9, 0.9, 1)));  // late attempt
     EXPECT_DOUBLE_EQ(store.find_result(trial)->score->final_score, 0.3);  // the first result stays
     EXPECT_EQ(store.leaderboard({created.sweep_id, LeaderboardSort::final_score, 0}).size(), 1u);
@@ -190,8 +190,8 @@ TEST(ResultsStore, ReloadsUnfinishedStateAfterARestart) {
     std::vector<int64_t> ids;
     {
         ResultsStore store(path);
-        const auto created = store.create_sweep(
-            submission("reload"), {config_with(0.001, 8), config_with(0.002, 8), config_with(0.003, 8)});
+        const auto created = store.create_sweep(submission("reload"),
+                                                {config_with(0.001, 8), config_with(0.002, 8), config_with(0.003, 8)});
         sweep_id = created.sweep_id;
         ids = created.trial_ids;
         store.start_attempt(ids[0], 1, "w1");
@@ -290,9 +290,7 @@ TEST(ResultsStore, PathsAndOpenModes) {
 
 TEST(ResultsStore, RefusesANewerSchema) {
     const std::string path = fresh_store_path();
-    {
-        ResultsStore store(path);
-    }
+    { ResultsStore store(path); }
     {
         SqliteDatabase raw(path, SQLITE_OPEN_READWRITE);
         raw.execute("PRAGMA user_version = 99");
@@ -315,8 +313,8 @@ TEST(ResultsStore, EffectiveCurveFollowsResumesAndRestarts) {
     EXPECT_EQ(curve[2].attempt, 2);
     EXPECT_DOUBLE_EQ(curve[2].metrics.val_loss, 0.7);
     // Attempt 2 restarted from scratch and reached epoch 2: attempt 1's epochs 3-5 are gone.
-    curve = effective_curve({row(1, 1, 1.0), row(1, 2, 0.9), row(1, 3, 0.8), row(1, 4, 0.7), row(2, 1, 1.1),
-                             row(2, 2, 1.0)});
+    curve = effective_curve(
+        {row(1, 1, 1.0), row(1, 2, 0.9), row(1, 3, 0.8), row(1, 4, 0.7), row(2, 1, 1.1), row(2, 2, 1.0)});
     ASSERT_EQ(curve.size(), 2u);
     EXPECT_EQ(curve[0].attempt, 2);
 }
@@ -341,7 +339,7 @@ TEST(SweepRecords, BayesTrialsAreCreatedOneAtATime) {
     ResultsStore store(fresh_store_path());
     const auto submitted = submit_sweep_text(store, R"({"method": "bayes", "run_cap": 3, "metric": {"name": "val_loss"},
         "parameters": {"learning_rate": {"distribution": "log_uniform_values", "min": 1e-4, "max": 0.1}}})",
-                                        "b.json");
+                                             "b.json");
     EXPECT_TRUE(submitted.created.trial_ids.empty());
     const BayesSearch search(submitted.spec);
     const int64_t sweep = submitted.created.sweep_id;
@@ -366,7 +364,7 @@ TEST(SweepRecords, EarlyStopperReplaysTheStore) {
     const auto submitted = submit_sweep_text(store, R"({"method": "grid", "metric": {"name": "val_loss"},
         "early_terminate": {"type": "hyperband", "min_iter": 2, "eta": 3},
         "parameters": {"batch_size": {"values": [8, 16]}}})",
-                                        "h.json");
+                                             "h.json");
     const auto& ids = submitted.created.trial_ids;
     store.start_attempt(ids[0], 1, "w");
     store.record_epoch(ids[0], 1, epoch(1, 1.0, 0.1));

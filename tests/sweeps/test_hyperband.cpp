@@ -52,7 +52,8 @@ EpochMetrics iou_epoch(int epoch, double val_iou) {
 
 // Reports a whole curve (epochs 1..n) for one trial's attempt 1.
 void report(EarlyStopper& stopper, int64_t trial, const std::vector<double>& losses) {
-    for (size_t i = 0; i < losses.size(); ++i) stopper.observe_epoch(trial, 1, loss_epoch(static_cast<int>(i + 1), losses[i]));
+    for (size_t i = 0; i < losses.size(); ++i)
+        stopper.observe_epoch(trial, 1, loss_epoch(static_cast<int>(i + 1), losses[i]));
 }
 
 TEST(HyperbandBands, WandbDocumentedExamples) {
@@ -111,15 +112,15 @@ TEST(HyperbandStopping, ScriptedCurvesWorkedByHand) {
     // min_iter 2, eta 3: bands 2, 6, 18. Judged at band 2 against element floor(n/3).
     const auto spec = hyperband_sweep("val_loss", R"({"type": "hyperband", "min_iter": 2, "eta": 3})");
     EarlyStopper stopper(spec);
-    EXPECT_FALSE(stopper.on_epoch(1, 1, loss_epoch(1, 1.0)).stop);   // before the first band
-    EXPECT_FALSE(stopper.on_epoch(1, 1, loss_epoch(2, 0.8)).stop);   // band 2: [0.8], threshold 0.8
+    EXPECT_FALSE(stopper.on_epoch(1, 1, loss_epoch(1, 1.0)).stop);  // before the first band
+    EXPECT_FALSE(stopper.on_epoch(1, 1, loss_epoch(2, 0.8)).stop);  // band 2: [0.8], threshold 0.8
     stopper.observe_epoch(2, 1, loss_epoch(1, 0.9));
-    EXPECT_TRUE(stopper.on_epoch(2, 1, loss_epoch(2, 0.85)).stop);   // [0.8, 0.85], floor(2/3)=0 -> 0.8
+    EXPECT_TRUE(stopper.on_epoch(2, 1, loss_epoch(2, 0.85)).stop);  // [0.8, 0.85], floor(2/3)=0 -> 0.8
     stopper.observe_epoch(3, 1, loss_epoch(1, 0.7));
-    EXPECT_FALSE(stopper.on_epoch(3, 1, loss_epoch(2, 0.6)).stop);   // [0.6, 0.8, 0.85], [1] = 0.8
-    EXPECT_FALSE(stopper.decide(1).stop);                             // 0.8 is not worse than 0.8
+    EXPECT_FALSE(stopper.on_epoch(3, 1, loss_epoch(2, 0.6)).stop);  // [0.6, 0.8, 0.85], [1] = 0.8
+    EXPECT_FALSE(stopper.decide(1).stop);                           // 0.8 is not worse than 0.8
     stopper.observe_epoch(4, 1, loss_epoch(1, 0.75));
-    EXPECT_FALSE(stopper.on_epoch(4, 1, loss_epoch(2, 0.7)).stop);   // [0.6, 0.7, 0.8, 0.85], [1] = 0.7
+    EXPECT_FALSE(stopper.on_epoch(4, 1, loss_epoch(2, 0.7)).stop);  // [0.6, 0.7, 0.8, 0.85], [1] = 0.7
     // Thresholds are recomputed as trials arrive: trial 1 (0.8 at band 2) now fails band 2.
     const StopDecision late = stopper.decide(1);
     EXPECT_TRUE(late.stop);
@@ -132,7 +133,8 @@ TEST(HyperbandStopping, StrictJudgesTheBandValueNonStrictTheBestSoFar) {
     const std::string body = R"("type": "hyperband", "min_iter": 2, "eta": 3)";
     for (bool strict : {true, false}) {
         SCOPED_TRACE(strict ? "strict" : "not strict");
-        EarlyStopper stopper(hyperband_sweep("val_loss", "{" + body + ", \"strict\": " + (strict ? "true" : "false") + "}"));
+        EarlyStopper stopper(
+            hyperband_sweep("val_loss", "{" + body + ", \"strict\": " + (strict ? "true" : "false") + "}"));
         report(stopper, 1, {1.0, 0.8});
         report(stopper, 2, {0.9, 0.85});
         report(stopper, 3, {0.7, 0.6});
@@ -148,7 +150,7 @@ TEST(HyperbandStopping, MaximisedMetricUsesValIou) {
     // final_score is judged per epoch on val_iou (maximised). min_iter 1, eta 2.
     EarlyStopper stopper(hyperband_sweep("final_score", R"({"type": "hyperband", "min_iter": 1, "eta": 2})"));
     EXPECT_FALSE(stopper.on_epoch(1, 1, iou_epoch(1, 0.5)).stop);
-    EXPECT_FALSE(stopper.on_epoch(2, 1, iou_epoch(1, 0.3)).stop);  // 2 values: floor(2/2)+1 = 2 pass
+    EXPECT_FALSE(stopper.on_epoch(2, 1, iou_epoch(1, 0.3)).stop);          // 2 values: floor(2/2)+1 = 2 pass
     const StopDecision third = stopper.on_epoch(3, 1, iou_epoch(1, 0.1));  // [0.5, 0.3, 0.1]: threshold 0.3
     EXPECT_TRUE(third.stop);
     EXPECT_NE(third.reason.find("val_iou 0.1 at epoch 1 is worse than the threshold 0.3"), std::string::npos)
@@ -167,7 +169,7 @@ TEST(HyperbandStopping, NewAttemptReplacesTheOldCurve) {
     stopper.observe_epoch(2, 1, loss_epoch(2, 0.1));
     stopper.observe_epoch(1, 1, loss_epoch(2, 0.01));
     stopper.observe_epoch(1, 2, loss_epoch(2, 0.7));
-    EXPECT_TRUE(stopper.decide(1).stop);   // [0.6, 0.7]: 0.7 > 0.6
+    EXPECT_TRUE(stopper.decide(1).stop);  // [0.6, 0.7]: 0.7 > 0.6
     EXPECT_FALSE(stopper.decide(2).stop);
 }
 
@@ -180,7 +182,8 @@ TEST(HyperbandStopping, DivergedEpochIsTheWorst) {
 }
 
 TEST(HyperbandStopping, NoneNeverStops) {
-    EarlyStopper stopper(testing::parse_json_sweep(R"({"method": "grid", "parameters": {"batch_size": {"value": 8}}})"));
+    EarlyStopper stopper(
+        testing::parse_json_sweep(R"({"method": "grid", "parameters": {"batch_size": {"value": 8}}})"));
     report(stopper, 1, {0.1});
     report(stopper, 2, {10.0});
     EXPECT_EQ(stopper.type(), EarlyTerminateType::none);

@@ -11,8 +11,9 @@ namespace {
 SweepSpec median_sweep(const std::string& metric, int grace_period, int min_trials) {
     return testing::parse_json_sweep(R"({"method": "grid", "metric": {"name": ")" + metric +
                                      R"("}, "parameters": {"batch_size": {"value": 8}},
-        "early_terminate": {"type": "median", "grace_period": )" + std::to_string(grace_period) +
-                                     ", \"min_trials\": " + std::to_string(min_trials) + "}}");
+        "early_terminate": {"type": "median", "grace_period": )" +
+                                     std::to_string(grace_period) + ", \"min_trials\": " + std::to_string(min_trials) +
+                                     "}}");
 }
 
 EpochMetrics epoch(int number, double val_loss, double val_iou = 0) {
@@ -50,8 +51,8 @@ TEST(MedianRule, StopsBelowTheMedianOfRunningAverages) {
 
 TEST(MedianRule, EvenCountTakesTheMiddleMeanAndTiesContinue) {
     EarlyStopper stopper(median_sweep("val_loss", 1, 2));
-    finished_trial(stopper, 1, {1.0, 0.8});   // averages 1.0, 0.9
-    finished_trial(stopper, 2, {0.9, 0.7});   // averages 0.9, 0.8
+    finished_trial(stopper, 1, {1.0, 0.8});  // averages 1.0, 0.9
+    finished_trial(stopper, 2, {0.9, 0.7});  // averages 0.9, 0.8
     stopper.observe_epoch(3, 1, epoch(1, 1.0));
     EXPECT_TRUE(stopper.on_epoch(3, 1, epoch(2, 0.86)).stop);  // median (0.8 + 0.9)/2 = 0.85 < 0.86
     stopper.observe_epoch(4, 1, epoch(1, 1.0));
@@ -61,12 +62,12 @@ TEST(MedianRule, EvenCountTakesTheMiddleMeanAndTiesContinue) {
 TEST(MedianRule, NeedsMinTrialsFinishedAtThatEpoch) {
     EarlyStopper stopper(median_sweep("val_loss", 1, 2));
     finished_trial(stopper, 1, {0.1, 0.1, 0.1});
-    finished_trial(stopper, 2, {0.1});            // finished after one epoch: no reference at epoch 2
+    finished_trial(stopper, 2, {0.1});  // finished after one epoch: no reference at epoch 2
     // Running trials are not references either.
     stopper.observe_epoch(3, 1, epoch(1, 0.01));
     stopper.observe_epoch(3, 1, epoch(2, 0.01));
-    EXPECT_TRUE(stopper.on_epoch(4, 1, epoch(1, 0.5)).stop);    // epoch 1: 2 finished trials, median 0.1
-    EXPECT_FALSE(stopper.on_epoch(4, 1, epoch(2, 0.5)).stop);   // epoch 2: only trial 1 reached it
+    EXPECT_TRUE(stopper.on_epoch(4, 1, epoch(1, 0.5)).stop);   // epoch 1: 2 finished trials, median 0.1
+    EXPECT_FALSE(stopper.on_epoch(4, 1, epoch(2, 0.5)).stop);  // epoch 2: only trial 1 reached it
 }
 
 TEST(MedianRule, MaximisedMetric) {

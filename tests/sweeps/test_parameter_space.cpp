@@ -76,7 +76,8 @@ TEST(ParameterSpace, QuantisedFormsGiveMultiplesOfQInRange) {
         ASSERT_GE(v, 16);
         ASSERT_LE(v, 512);
     }
-    const auto normal_q = parameter("conv1x1_filters", R"({"distribution": "q_normal", "mu": 256, "sigma": 40, "q": 32})");
+    const auto normal_q =
+        parameter("conv1x1_filters", R"({"distribution": "q_normal", "mu": 256, "sigma": 40, "q": 32})");
     for (int i = 0; i < 200; ++i) ASSERT_EQ(sample_parameter(normal_q, random).get<int64_t>() % 32, 0);
 }
 

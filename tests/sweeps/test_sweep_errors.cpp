@@ -29,9 +29,7 @@ TEST(SweepErrors, BadYaml) {
     expect_message(message, "test.yaml:");
 }
 
-TEST(SweepErrors, NotAnObject) {
-    expect_message(json_sweep_error("[1, 2]"), "the sweep file must be an object");
-}
+TEST(SweepErrors, NotAnObject) { expect_message(json_sweep_error("[1, 2]"), "the sweep file must be an object"); }
 
 TEST(SweepErrors, UnknownTopLevelKeyListsTheValidOnes) {
     expect_message(json_sweep_error(R"({"method": "grid", "paramters": {}})"),
@@ -51,8 +49,9 @@ TEST(SweepErrors, UnknownParameterListsTheTrialConfigKeys) {
 }
 
 TEST(SweepErrors, WrongTypes) {
-    expect_message(json_sweep_error(R"({"method": "grid", "run_cap": "ten", "parameters": {"batch_size": {"value": 8}}})"),
-                   "run_cap: expected an integer, got a string");
+    expect_message(
+        json_sweep_error(R"({"method": "grid", "run_cap": "ten", "parameters": {"batch_size": {"value": 8}}})"),
+        "run_cap: expected an integer, got a string");
     expect_message(json_sweep_error(R"({"method": 3, "parameters": {"batch_size": {"value": 8}}})"),
                    "method: expected a string, got an integer");
     expect_message(json_sweep_error(R"({"method": "grid", "parameters": {"batch_size": {"values": [8, "x"]}}})"),
@@ -97,8 +96,9 @@ TEST(SweepErrors, ContinuousDistributionUnderGrid) {
         "learning_rate": {"distribution": "log_uniform_values", "min": 0.0001, "max": 0.1}}})"),
                    "parameters.learning_rate: method grid needs a finite set of values, and log_uniform_values is "
                    "continuous");
-    expect_message(json_sweep_error(R"({"method": "grid", "parameters": {"learning_rate": {"min": 0.001, "max": 0.1}}})"),
-                   "uniform is continuous");
+    expect_message(
+        json_sweep_error(R"({"method": "grid", "parameters": {"learning_rate": {"min": 0.001, "max": 0.1}}})"),
+        "uniform is continuous");
 }
 
 TEST(SweepErrors, UnknownDistribution) {

@@ -192,9 +192,8 @@ early_terminate: {type: hyperband, min_iter: 2}
 }
 
 TEST(SweepParser, YamlQuotedScalarsStayStrings) {
-    const std::string message = testing::error_message([] {
-        parse_yaml_sweep("method: grid\nparameters:\n  batch_size: {value: \"32\"}\n");
-    });
+    const std::string message =
+        testing::error_message([] { parse_yaml_sweep("method: grid\nparameters:\n  batch_size: {value: \"32\"}\n"); });
     EXPECT_NE(message.find("parameters.batch_size.value: batch_size takes an integer, got a string"), std::string::npos)
         << message;
 }

@@ -12,8 +12,8 @@
 namespace segsweep {
 namespace {
 
-constexpr int kTrials = 40;        // trials per search in the comparison
-constexpr int kSeeds = 6;          // seeds 1..6
+constexpr int kTrials = 40;  // trials per search in the comparison
+constexpr int kSeeds = 6;    // seeds 1..6
 
 std::string objective_sweep(const std::string& method, int seed) {
     return R"({"method": ")" + method + R"(", "run_cap": )" + std::to_string(kTrials) + R"(, "seed": )" +
@@ -73,7 +73,8 @@ TEST(TpeSearch, FindsABetterBestThanRandomSearch) {
     double tpe_total = 0, random_total = 0;
     for (int seed = 1; seed <= kSeeds; ++seed) {
         const double tpe = best_score(run_bayes(testing::parse_json_sweep(objective_sweep("bayes", seed))));
-        const double random = best_score(plan_trials(testing::parse_json_sweep(objective_sweep("random", seed))).trials);
+        const double random =
+            best_score(plan_trials(testing::parse_json_sweep(objective_sweep("random", seed))).trials);
         tpe_total += tpe;
         random_total += random;
         tpe_wins += tpe > random;
@@ -138,8 +139,8 @@ TEST(TpeSearch, FailedTrialsCountAsTheWorst) {
         auto next = search.ask(observations);
         ASSERT_TRUE(next);
         const bool failed = i % 3 == 0;
-        observations.push_back({next->config, true,
-                                failed ? std::nullopt : std::optional<double>(synthetic_score(next->config))});
+        observations.push_back(
+            {next->config, true, failed ? std::nullopt : std::optional<double>(synthetic_score(next->config))});
     }
     std::set<std::string> distinct;
     for (const auto& o : observations) distinct.insert(config_hash(o.config));
