@@ -39,29 +39,39 @@ enum class ProbabilityLayout {
     hwc,  // [h][w][3]: channels last (NHWC)
 };
 
-// Accumulates one evaluation set, image by image, in the order given (the sum of per-image IoUs is
-// taken in that order, as the original loop does, so results match to the last bit).
+// One image's contribution to its set's score.
+struct ImageScore {
+    double iou[3] = {0, 0, 0};   // per class; 0 when the union is empty
+    bool truth_hero = false;     // more than kHeroPresentPixels hero pixels in the mask
+    bool predicted_hero = false; // ... in the prediction
+};
+
+// truth: h*w*3 one-hot HWC (any non-zero byte counts as 1, as .clip(0,1) does);
+// prediction: h*w*3 HWC bytes uint8(p*255).
+ImageScore score_image(const uint8_t* truth, const uint8_t* prediction, int height, int width);
+
+// A set's score from its images' scores, summed in the order given (as the original loop does).
+// A data-parallel evaluation gathers every rank's ImageScores in image order and calls this, so
+// the result is bit-identical to a single-process run.
+EvalSetScore summarize_set(const std::string& name, const std::vector<ImageScore>& images);
+
+// Accumulates one evaluation set, image by image, in the order given.
 class EvalSetScorer {
 public:
     explicit EvalSetScorer(std::string name);
 
-    // truth: h*w*3 one-hot HWC (any non-zero byte counts as 1, as .clip(0,1) does);
-    // prediction: h*w*3 HWC bytes uint8(p*255).
     void add_image(const uint8_t* truth, const uint8_t* prediction, int height, int width);
     // The same from probabilities, via prediction_byte().
     void add_probabilities(const uint8_t* truth, const float* probabilities, ProbabilityLayout layout,
                            int height, int width);
 
-    int images() const { return images_; }
-    EvalSetScore result() const;
+    int images() const { return static_cast<int>(images_.size()); }
+    const std::vector<ImageScore>& image_scores() const { return images_; }
+    EvalSetScore result() const { return summarize_set(name_, images_); }
 
 private:
     std::string name_;
-    int images_ = 0;
-    double iou_sum_[3] = {0, 0, 0};
-    int true_positives_ = 0;
-    int false_positives_ = 0;
-    int false_negatives_ = 0;
+    std::vector<ImageScore> images_;
     std::vector<uint8_t> bytes_;  // scratch for add_probabilities
 };
 
