@@ -31,6 +31,8 @@ packages=(
   libsqlite3-dev
   libjpeg62-turbo-dev libpng-dev
   libgtest-dev libgmock-dev
+  # the data tests check the PIL-exact resize and JPEG decode against Pillow itself
+  python3-pil
   # a real SLURM cluster for the SLURM tests (deploy/slurm/local-cluster.sh)
   slurmctld slurmd slurm-client munge libpmix-dev
 )
