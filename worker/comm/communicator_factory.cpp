@@ -1,5 +1,6 @@
 // make_communicator: picks the backend for this process (see communicator.h for the rule),
 // so that a one-rank run never touches MPI and every rank of a job picks the same backend.
+#include <set>
 #include <string>
 #include <vector>
 
@@ -12,11 +13,19 @@
 namespace segsweep {
 namespace {
 
-// Every rank of an MPI job must choose the same backend: nccl only if every rank can run it.
+// Every rank of an MPI job must choose the same backend: nccl only if every rank has a GPU of
+// its own (an allgather of the GPUs' UUIDs).
 bool every_rank_can_run_nccl(Communicator& mpi) {
-    const std::vector<std::string> answers = mpi.allgather_string(nccl_backend_usable() ? "yes" : "no");
-    for (const std::string& answer : answers) {
-        if (answer != "yes") return false;
+    const std::vector<std::string> devices =
+        mpi.allgather_string(nccl_device_for_rank(mpi.local_rank(), mpi.local_size()));
+    std::set<std::string> distinct;
+    for (const std::string& device : devices) {
+        if (device.empty()) return false;
+        distinct.insert(device);
+    }
+    if (distinct.size() != devices.size()) {
+        if (mpi.rank() == 0) LOG_W("comm: ranks would share a GPU, so nccl cannot run: using mpi");
+        return false;
     }
     return true;
 }

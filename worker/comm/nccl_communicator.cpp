@@ -11,6 +11,7 @@
 #include <cstring>
 #include <exception>
 #include <string>
+#include <vector>
 
 #include <ATen/Context.h>
 #ifdef SEGSWEEP_TORCH_CUDA
@@ -40,6 +41,28 @@ ncclDataType_t nccl_datatype(const at::Tensor& tensor, const char* where) {
     }
 }
 
+// One GPU per rank: the local rank's device when the host shows enough of them; a rank that
+// sees exactly one GPU uses it (CUDA_VISIBLE_DEVICES or srun --gpus-per-task=1 gave each rank its
+// own; a shared one is caught by the UUID check). -1 when no GPU fits.
+int cuda_device_for_local_rank(int local_rank, int local_size, int visible) {
+    if (visible >= local_size) return local_rank;
+    if (visible == 1) return 0;
+    return -1;
+}
+
+// The device's UUID in hex, identical in every process that sees the same GPU.
+std::string cuda_device_uuid(int device) {
+    cudaDeviceProp properties;
+    if (cudaGetDeviceProperties(&properties, device) != cudaSuccess) return "";
+    static const char kHex[] = "0123456789abcdef";
+    std::string uuid;
+    for (unsigned char byte : properties.uuid.bytes) {
+        uuid += kHex[byte >> 4];
+        uuid += kHex[byte & 15];
+    }
+    return uuid;
+}
+
 class NcclCommunicator final : public Communicator {
 public:
     explicit NcclCommunicator(std::unique_ptr<Communicator> bootstrap)
@@ -47,15 +70,13 @@ public:
         int visible = 0;
         CUDA_CHECK(cudaGetDeviceCount(&visible));
         const int local_ranks = bootstrap_->local_size();
-        if (visible >= local_ranks) {
-            device_ = bootstrap_->local_rank();
-        } else if (visible == 1) {
-            device_ = 0;  // each rank sees only its own GPU (CUDA_VISIBLE_DEVICES, srun --gpus-per-task=1)
-        } else {
+        device_ = cuda_device_for_local_rank(bootstrap_->local_rank(), local_ranks, visible);
+        if (device_ < 0) {
             throw Error("nccl backend: " + std::to_string(local_ranks) + " ranks on this host but " +
                         std::to_string(visible) + " GPUs visible: it needs one GPU per rank");
         }
         CUDA_CHECK(cudaSetDevice(device_));
+        check_no_shared_gpu();
 
         ncclUniqueId id;
         std::memset(&id, 0, sizeof id);
@@ -126,6 +147,19 @@ public:
     }
 
 private:
+    // Two ranks on one GPU would fail inside NCCL with a less helpful message.
+    void check_no_shared_gpu() {
+        const std::vector<std::string> uuids = bootstrap_->allgather_string(cuda_device_uuid(device_));
+        for (size_t a = 0; a < uuids.size(); ++a) {
+            for (size_t b = a + 1; b < uuids.size(); ++b) {
+                if (uuids[a] == uuids[b]) {
+                    throw Error("nccl backend: ranks " + std::to_string(a) + " and " + std::to_string(b) +
+                                " would share GPU " + uuids[a] + ": it needs one GPU per rank (use --comm mpi)");
+                }
+            }
+        }
+    }
+
     cudaStream_t training_stream() const {
 #ifdef SEGSWEEP_TORCH_CUDA
         return c10::cuda::getCurrentCUDAStream(static_cast<c10::DeviceIndex>(device_)).stream();
@@ -144,10 +178,12 @@ private:
 
 bool nccl_backend_compiled() { return true; }
 
-bool nccl_backend_usable() {
-    if (!at::hasCUDA()) return false;  // CPU-only LibTorch, or no GPU it can use
+std::string nccl_device_for_rank(int local_rank, int local_size) {
+    if (!at::hasCUDA()) return "";  // CPU-only LibTorch, or no GPU it can use
     int visible = 0;
-    return cudaGetDeviceCount(&visible) == cudaSuccess && visible > 0;
+    if (cudaGetDeviceCount(&visible) != cudaSuccess) return "";
+    const int device = cuda_device_for_local_rank(local_rank, local_size, visible);
+    return device < 0 ? "" : cuda_device_uuid(device);
 }
 
 std::unique_ptr<Communicator> make_nccl_communicator(std::unique_ptr<Communicator> bootstrap) {

@@ -5,7 +5,7 @@
 namespace segsweep {
 
 bool nccl_backend_compiled() { return false; }
-bool nccl_backend_usable() { return false; }
+std::string nccl_device_for_rank(int, int) { return ""; }
 
 std::unique_ptr<Communicator> make_nccl_communicator(std::unique_ptr<Communicator>) {
     throw Error("nccl backend: this segsweep was built without CUDA and NCCL");
