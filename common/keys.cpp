@@ -55,13 +55,14 @@ void write_file(const std::string& path, const std::string& text, mode_t mode, b
     if (::close(fd) != 0) throw Error(path + ": close failed: " + std::strerror(errno));
 }
 
-// Parses "name = value" lines; '#' starts a comment.
+// Parses "name = value" lines; a line whose first non-blank character is '#' is a comment ('#'
+// and '=' are Z85 characters, so nothing is stripped inside a line).
 std::string read_key_line(const std::string& path, const std::string& text, const std::string& name) {
     std::istringstream lines(text);
     std::string line;
     while (std::getline(lines, line)) {
-        auto hash = line.find('#');
-        if (hash != std::string::npos) line.erase(hash);
+        auto first = line.find_first_not_of(" \t");
+        if (first == std::string::npos || line[first] == '#') continue;
         auto eq = line.find('=');
         if (eq == std::string::npos) continue;
         auto trim = [](std::string s) {

@@ -253,8 +253,9 @@ Bye bye_from_json(const nlohmann::json& b) {
 }
 
 nlohmann::json to_json(const TrialAssignment& t) {
-    return {{"trial_id", t.trial_id},   {"attempt", t.attempt},     {"sweep_id", t.sweep_id},
-            {"config", to_json(t.config)}, {"trial_dir", t.trial_dir}, {"resume", t.resume}};
+    return {{"trial_id", t.trial_id},      {"attempt", t.attempt},     {"sweep_id", t.sweep_id},
+            {"config", to_json(t.config)}, {"trial_dir", t.trial_dir}, {"resume", t.resume},
+            {"data_root", t.data_root}};
 }
 
 TrialAssignment trial_assignment_from_json(const nlohmann::json& b) {
@@ -272,6 +273,7 @@ TrialAssignment trial_assignment_from_json(const nlohmann::json& b) {
     }
     t.trial_dir = read_string(b, "trial_dir", what, kMaxTextBytes, false);
     t.resume = read_bool(b, "resume", what);
+    t.data_root = has(b, "data_root") ? read_string(b, "data_root", what, kMaxTextBytes) : "";
     return t;
 }
 
@@ -376,12 +378,15 @@ ErrorBody error_from_json(const nlohmann::json& b) {
 nlohmann::json to_json(const Request& r) {
     nlohmann::json j = {{"request_id", r.request_id}};
     if (r.type == MessageType::submit) {
-        j["sweep"] = r.sweep;
-        j["sweep_name"] = r.sweep_name;
+        j["sweep_text"] = r.sweep_text;
+        j["sweep_source"] = r.sweep_source;
     }
     if (r.sweep_id) j["sweep_id"] = *r.sweep_id;
     if (r.trial_id) j["trial_id"] = *r.trial_id;
-    if (r.type == MessageType::leaderboard) j["limit"] = r.limit;
+    if (r.type == MessageType::leaderboard) {
+        j["limit"] = r.limit;
+        j["sort"] = r.sort;
+    }
     return j;
 }
 
@@ -396,12 +401,12 @@ Request request_from_json(MessageType type, const nlohmann::json& b) {
     if (has(b, "trial_id")) r.trial_id = read_int64(b, "trial_id", what, 1, kMaxId);
     switch (type) {
         case MessageType::submit:
-            r.sweep = field(b, "sweep", what);
-            if (!r.sweep.is_object()) throw ProtocolError("SUBMIT.sweep: expected a JSON object");
-            r.sweep_name = has(b, "sweep_name") ? read_string(b, "sweep_name", what, kMaxTextBytes) : "";
+            r.sweep_text = read_string(b, "sweep_text", what, kMaxBodyBytes, /*allow_empty=*/false);
+            r.sweep_source = has(b, "sweep_source") ? read_string(b, "sweep_source", what, kMaxTextBytes) : "";
             break;
         case MessageType::leaderboard:
             r.limit = has(b, "limit") ? read_int(b, "limit", what, 0, 1000000) : 0;
+            r.sort = has(b, "sort") ? read_string(b, "sort", what, kMaxIdBytes) : "";
             break;
         case MessageType::cancel:
             if (r.sweep_id.has_value() == r.trial_id.has_value())

@@ -137,6 +137,7 @@ struct TrialAssignment {
     TrialConfig config;
     std::string trial_dir;    // the trial folder (checkpoints); shared by all attempts
     bool resume = false;      // resume from the newest checkpoint in trial_dir if there is one
+    std::string data_root;    // the sweep's dataset root ("" = the worker's own --data)
 };
 
 struct EpochReport {
@@ -189,11 +190,12 @@ struct ErrorBody {
 struct Request {
     MessageType type = MessageType::status;
     std::string request_id;           // echoed in the REPLY
-    nlohmann::json sweep;             // SUBMIT: the sweep file as a JSON object
-    std::string sweep_name;           // SUBMIT: the file it came from (for messages)
+    std::string sweep_text;           // SUBMIT: the sweep file's text (JSON or YAML)
+    std::string sweep_source;         // SUBMIT: the file it came from (format detection, messages)
     std::optional<int64_t> sweep_id;  // STATUS, LEADERBOARD, CANCEL
     std::optional<int64_t> trial_id;  // CANCEL
     int limit = 0;                    // LEADERBOARD: rows (0 = all)
+    std::string sort;                 // LEADERBOARD: sort key ("" = final_score)
 };
 
 struct Reply {

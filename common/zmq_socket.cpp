@@ -61,7 +61,15 @@ bool endpoint_is_local(const std::string& endpoint) {
     auto colon = host.rfind(':');
     if (colon == std::string::npos) return false;
     host = host.substr(0, colon);
-    return host == "localhost" || host.rfind("127.", 0) == 0;
+    if (host == "localhost") return true;
+    // 127.x.y.z written as four numbers, nothing else ("127.0.0.1.example.org" is a remote name).
+    if (host.rfind("127.", 0) != 0) return false;
+    int dots = 0;
+    for (char ch : host) {
+        if (ch == '.') ++dots;
+        else if (!std::isdigit(static_cast<unsigned char>(ch))) return false;
+    }
+    return dots == 3;
 }
 
 ClientSecurity load_client_security(const std::string& key_dir, const std::string& endpoint, bool insecure,

@@ -40,12 +40,61 @@ void Scheduler::send_stop(const TrialEntry& trial, const std::string& worker_id,
 
 void Scheduler::set_state(TrialEntry& trial, TrialState state, const std::string& why) {
     TrialState before = trial.state;
-    if (!trial_state_is_final(before) && trial_state_is_final(state) && unfinished_ > 0) --unfinished_;
-    if (trial_state_is_final(before) && !trial_state_is_final(state)) ++unfinished_;
     trial.state = state;
     LOG_I("trial %lld (sweep %lld) %s -> %s, attempt %d%s%s", static_cast<long long>(trial.trial_id),
           static_cast<long long>(trial.sweep_id), trial_state_name(before), trial_state_name(state), trial.attempt,
           why.empty() ? "" : ": ", why.c_str());
+    if (trial_state_is_final(before) || !trial_state_is_final(state)) return;
+    if (unfinished_ > 0) --unfinished_;
+    auto sweep = sweeps_.find(trial.sweep_id);
+    if (sweep == sweeps_.end()) return;
+    if (sweep->second.unfinished > 0) --sweep->second.unfinished;
+    check_sweep_done(sweep->second);
+}
+
+void Scheduler::check_sweep_done(SweepEntry& sweep) {
+    if (sweep.done || sweep.open || sweep.unfinished > 0) return;
+    sweep.done = true;
+    int completed = 0, total = 0;
+    for (const auto& [id, t] : trials_) {
+        if (t.sweep_id != sweep.sweep_id) continue;
+        ++total;
+        if (t.state == TrialState::completed || t.state == TrialState::stopped_early) ++completed;
+    }
+    StoreWrite write;
+    write.kind = StoreWrite::Kind::sweep_done;
+    write.sweep_id = sweep.sweep_id;
+    write.sweep_state = sweep.cancelled ? "cancelled" : "finished";
+    write.reason = std::to_string(completed) + " of " + std::to_string(total) + " trial(s) completed" +
+                   (sweep.finished ? " (target reached)" : "");
+    LOG_I("sweep %lld %s: %s", static_cast<long long>(sweep.sweep_id), write.sweep_state.c_str(),
+          write.reason.c_str());
+    output_.writes.push_back(std::move(write));
+}
+
+void Scheduler::check_sweeps_done() {
+    for (auto& [id, sweep] : sweeps_) check_sweep_done(sweep);
+}
+
+void Scheduler::close_sweep(int64_t sweep_id) {
+    auto sweep = sweeps_.find(sweep_id);
+    if (sweep == sweeps_.end() || !sweep->second.open) return;
+    sweep->second.open = false;
+    check_sweep_done(sweep->second);
+}
+
+int Scheduler::pending_in_sweep(int64_t sweep_id) const {
+    int n = 0;
+    for (int64_t id : pending_)
+        if (trials_.at(id).sweep_id == sweep_id) ++n;
+    return n;
+}
+
+int Scheduler::ready_workers() const {
+    int n = 0;
+    for (const auto& [id, w] : workers_)
+        if (w.ready && w.trial_id == 0) ++n;
+    return n;
 }
 
 void Scheduler::add_sweep(const SweepEntry& sweep) { sweeps_[sweep.sweep_id] = sweep; }
@@ -56,6 +105,10 @@ void Scheduler::add_trial(const TrialEntry& trial, int64_t now_ms) {
         return;
     }
     TrialEntry& t = trials_[trial.trial_id] = trial;
+    if (!trial_state_is_final(t.state)) {
+        auto sweep = sweeps_.find(t.sweep_id);
+        if (sweep != sweeps_.end()) ++sweep->second.unfinished;
+    }
     if (t.state == TrialState::pending) {
         pending_.insert(t.trial_id);
         ++unfinished_;
@@ -198,10 +251,8 @@ void Scheduler::on_epoch(const std::string& worker_id, const protocol::EpochRepo
                           static_cast<long long>(t.sweep_id), epoch);
                 } else if (verdict == EpochVerdict::finish_sweep) {
                     t.stop_reason = protocol::kStopReasonTarget;
-                    auto sweep_it = sweeps_.find(t.sweep_id);
-                    if (sweep_it != sweeps_.end())
-                        finish_sweep(sweep_it->second,
-                                     "trial " + std::to_string(t.trial_id) + " reached the target", now_ms);
+                    finish_sweep(t.sweep_id, "trial " + std::to_string(t.trial_id) + " reached the target",
+                                 now_ms);
                 }
             }
         }
@@ -306,9 +357,13 @@ void Scheduler::on_bye(const std::string& worker_id, const std::string& reason, 
     int64_t trial_id = it->second.trial_id;
     if (trial_id != 0) {
         auto t = trials_.find(trial_id);
-        if (t != trials_.end() && t->second.state == TrialState::running && t->second.worker_id == worker_id)
-            end_attempt(t->second, "worker " + worker_id + " left (" + reason + ")", /*counts_as_restart=*/true,
+        // A BYE is a deliberate exit (a signal raced with a new assignment), never a crash: like a
+        // preemption it does not use up a restart.
+        if (t != trials_.end() && t->second.state == TrialState::running && t->second.worker_id == worker_id) {
+            ++t->second.preemptions;
+            end_attempt(t->second, "worker " + worker_id + " left (" + reason + ")", /*counts_as_restart=*/false,
                         now_ms);
+        }
     }
     workers_.erase(it);
     LOG_I("worker %s left%s%s", worker_id.c_str(), reason.empty() ? "" : ": ", reason.c_str());
@@ -379,13 +434,18 @@ void Scheduler::end_attempt(TrialEntry& trial, const std::string& reason, bool c
     write.attempt = trial.attempt;
     write.reason = reason;
     write.restarts = trial.restarts;
+    write.preempted = !counts_as_restart;
     output_.writes.push_back(std::move(write));
 }
 
-void Scheduler::finish_sweep(SweepEntry& sweep, const std::string& why, int64_t now_ms) {
-    if (sweep.finished) return;
+void Scheduler::finish_sweep(int64_t sweep_id, const std::string& why, int64_t now_ms) {
+    auto it = sweeps_.find(sweep_id);
+    if (it == sweeps_.end()) return;
+    SweepEntry& sweep = it->second;
+    if (sweep.finished || sweep.done) return;
+    sweep.open = false;
     sweep.finished = true;
-    LOG_I("sweep %lld finished: %s", static_cast<long long>(sweep.sweep_id), why.c_str());
+    LOG_I("sweep %lld finishing: %s", static_cast<long long>(sweep.sweep_id), why.c_str());
     for (auto& [id, t] : trials_) {
         if (t.sweep_id != sweep.sweep_id) continue;
         if (t.state == TrialState::pending) {
@@ -396,6 +456,7 @@ void Scheduler::finish_sweep(SweepEntry& sweep, const std::string& why, int64_t 
         }
     }
     (void)now_ms;
+    check_sweep_done(sweep);
 }
 
 CancelOutcome Scheduler::cancel_trial(int64_t trial_id, int64_t now_ms) {
@@ -427,6 +488,7 @@ CancelOutcome Scheduler::cancel_sweep(int64_t sweep_id, int64_t now_ms) {
     if (sweep == sweeps_.end()) return outcome;
     outcome.found = true;
     sweep->second.cancelled = true;
+    sweep->second.open = false;
     LOG_I("sweep %lld: cancel requested", static_cast<long long>(sweep_id));
     std::vector<int64_t> ids;
     for (const auto& [id, t] : trials_)
@@ -437,6 +499,7 @@ CancelOutcome Scheduler::cancel_sweep(int64_t sweep_id, int64_t now_ms) {
         outcome.stopping_running += one.stopping_running;
         outcome.already_final += one.already_final;
     }
+    check_sweep_done(sweep->second);
     return outcome;
 }
 
@@ -474,6 +537,7 @@ void Scheduler::assign(TrialEntry& trial, WorkerEntry& worker, int64_t now_ms) {
     assignment.config = trial.config;
     assignment.trial_dir = trial.trial_dir;
     assignment.resume = trial.attempt > 1;
+    if (const SweepEntry* sweep = sweep_of(trial)) assignment.data_root = sweep->data_root;
     send(worker.worker_id, MessageType::trial, protocol::to_json(assignment), /*durable=*/true);
 }
 
@@ -493,15 +557,20 @@ void Scheduler::dispatch(int64_t now_ms) {
         ++it;  // assign() erases the trial from pending_
         const SweepEntry* sweep = sweep_of(trial);
         TrialNeeds needs = sweep ? sweep->needs : TrialNeeds{};
-        // Best fit: the ready worker with the fewest GPUs, then ranks, that fits; oldest first.
+        // Best fit: the ready worker with the fewest ranks (then, for GPU trials, the fewest GPUs)
+        // that fits, oldest first, so big workers stay free for big trials.
         size_t best = ready_.size();
         for (size_t i = 0; i < ready_.size(); ++i) {
             const WorkerEntry& w = workers_.at(ready_[i]);
             if (!w.ready || w.trial_id != 0 || !fits(w, needs)) continue;
-            if (best == ready_.size() || w.gpus < workers_.at(ready_[best]).gpus ||
-                (w.gpus == workers_.at(ready_[best]).gpus && w.ranks < workers_.at(ready_[best]).ranks))
+            if (best == ready_.size()) {
                 best = i;
-            if (w.gpus == needs.gpus && w.ranks == needs.ranks) break;  // an exact fit cannot be beaten
+            } else {
+                const WorkerEntry& b = workers_.at(ready_[best]);
+                if (w.ranks < b.ranks || (w.ranks == b.ranks && needs.gpus > 0 && w.gpus < b.gpus)) best = i;
+            }
+            const WorkerEntry& chosen = workers_.at(ready_[best]);
+            if (chosen.ranks == needs.ranks && (needs.gpus == 0 || chosen.gpus == needs.gpus)) break;  // exact fit
         }
         if (best == ready_.size()) continue;
         WorkerEntry& worker = workers_.at(ready_[best]);
@@ -551,9 +620,8 @@ void Scheduler::tick(int64_t now_ms) {
 }
 
 bool Scheduler::sweep_done(int64_t sweep_id) const {
-    for (const auto& [id, t] : trials_)
-        if (t.sweep_id == sweep_id && !trial_state_is_final(t.state)) return false;
-    return true;
+    auto sweep = sweeps_.find(sweep_id);
+    return sweep != sweeps_.end() && sweep->second.done;
 }
 
 nlohmann::json Scheduler::status_json(std::optional<int64_t> sweep_id, int64_t now_ms) const {

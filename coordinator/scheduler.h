@@ -4,9 +4,9 @@
 //
 // A trial's life (../shared/DESIGN.md):
 //   pending --assign--> running --RESULT--> completed | stopped_early | diverged | failed | cancelled
-//      ^                   |-- worker silent past the lease grace, BYE, or READY while holding it:
+//      ^                   |-- worker silent past the lease grace, or READY while holding it:
 //      |                   |     restarts+1 <= max_restarts ? pending : failed
-//      +-------------------|-- PREEMPTED (SIGUSR2/TERM, checkpointed): pending, no restart used
+//      +-------------------|-- PREEMPTED (SIGUSR2/TERM, checkpointed) or BYE: pending, no restart used
 // Attempts count runs: each assignment starts attempt+1, and a re-run resumes from the trial
 // folder's newest checkpoint. Only the attempt that holds the lease may report; anything else
 // is stale and answered with STOP (EPOCH) or a not-recorded ACK (RESULT, PREEMPTED).
@@ -59,8 +59,12 @@ struct SweepEntry {
     std::string name;
     int max_restarts = kDefaultMaxRestarts;  // failures a trial may survive (0: the first loss fails it)
     TrialNeeds needs;
+    std::string data_root;                   // the sweep file's data (sent with each TRIAL)
     bool cancelled = false;
     bool finished = false;                   // metric.target reached: nothing more runs
+    bool open = false;                       // more trials may still be added (method bayes)
+    bool done = false;                       // every trial final and none to come: stored as such
+    int unfinished = 0;                      // trials pending or running
 };
 
 struct TrialEntry {
@@ -107,6 +111,7 @@ struct StoreWrite {
         trial_finished,   // trial -> final `state` without a result row (failed, cancelled)
         epoch_reported,   // one epoch of `attempt`
         result_reported,  // the result of `attempt`; the trial -> result.state
+        sweep_done,       // every trial of `sweep_id` is final: the sweep -> `sweep_state`
     };
     Kind kind = Kind::attempt_started;
     int64_t trial_id = 0;
@@ -116,6 +121,8 @@ struct StoreWrite {
     std::string reason;
     TrialState state = TrialState::pending;
     int restarts = 0;
+    bool preempted = false;       // trial_requeued: preempted (true) or lost (false)
+    std::string sweep_state;      // sweep_done: "finished" or "cancelled"
     EpochMetrics metrics;
     TrialResult result;
 };
@@ -177,6 +184,15 @@ public:
     CancelOutcome cancel_sweep(int64_t sweep_id, int64_t now_ms);
     CancelOutcome cancel_trial(int64_t trial_id, int64_t now_ms);
 
+    // ---- sweep-level decisions ----
+    // metric.target reached (or another reason to end the sweep): pending trials are cancelled,
+    // running ones told to STOP (target_reached); they end as their workers report.
+    void finish_sweep(int64_t sweep_id, const std::string& why, int64_t now_ms);
+    // A bayes sweep will get no more trials (run_cap reached or the space is used up).
+    void close_sweep(int64_t sweep_id);
+    // Marks done (and writes sweep_done for) every sweep with no trial left to run.
+    void check_sweeps_done();
+
     // ---- time: expire workers and leases, heartbeat workers, dispatch ----
     void tick(int64_t now_ms);
     // Hands pending trials to ready workers (also run by tick and by the events that free one).
@@ -195,8 +211,12 @@ public:
     // Counts by state, running trials with epoch and ETA, workers (the STATUS reply's data).
     nlohmann::json status_json(std::optional<int64_t> sweep_id, int64_t now_ms) const;
     nlohmann::json workers_json(int64_t now_ms) const;
-    // True when the sweep has no pending or running trial left.
+    // True when the sweep has no pending or running trial left and none to come.
     bool sweep_done(int64_t sweep_id) const;
+    // Pending trials of one sweep (the bayes feeder asks for more when there are none).
+    int pending_in_sweep(int64_t sweep_id) const;
+    // Workers waiting for a trial.
+    int ready_workers() const;
 
 private:
     int64_t worker_timeout_ms() const {
@@ -211,7 +231,7 @@ private:
     void finish_without_result(TrialEntry& trial, TrialState state, const std::string& reason);
     void release_worker_trial(const std::string& worker_id, int64_t trial_id);
     void drop_worker(const std::string& worker_id, const std::string& why);
-    void finish_sweep(SweepEntry& sweep, const std::string& why, int64_t now_ms);
+    void check_sweep_done(SweepEntry& sweep);
     bool fits(const WorkerEntry& worker, const TrialNeeds& needs) const;
     const SweepEntry* sweep_of(const TrialEntry& trial) const;
     void assign(TrialEntry& trial, WorkerEntry& worker, int64_t now_ms);

@@ -145,11 +145,22 @@ TEST(Protocol, ClientRequestsRoundTrip) {
     Request submit;
     submit.type = MessageType::submit;
     submit.request_id = "r1";
-    submit.sweep = {{"method", "grid"}};
-    submit.sweep_name = "quickstart.json";
+    submit.sweep_text = "{\"method\": \"grid\"}";
+    submit.sweep_source = "quickstart.json";
     Request sb = request_from_json(MessageType::submit, round_trip(MessageType::submit, to_json(submit)).body);
-    EXPECT_EQ(sb.sweep["method"], "grid");
-    EXPECT_EQ(sb.sweep_name, "quickstart.json");
+    EXPECT_EQ(sb.sweep_text, submit.sweep_text);
+    EXPECT_EQ(sb.sweep_source, "quickstart.json");
+
+    Request board;
+    board.type = MessageType::leaderboard;
+    board.request_id = "r3";
+    board.sweep_id = 2;
+    board.limit = 5;
+    board.sort = "val_iou";
+    Request bb = request_from_json(MessageType::leaderboard, round_trip(MessageType::leaderboard, to_json(board)).body);
+    EXPECT_EQ(bb.sweep_id, 2);
+    EXPECT_EQ(bb.limit, 5);
+    EXPECT_EQ(bb.sort, "val_iou");
 
     Request cancel;
     cancel.type = MessageType::cancel;
@@ -249,6 +260,7 @@ TEST(Protocol, FieldChecksNameTheField) {
     body["result"]["state"] = "running";
     expect_refused(MessageType::result, body, "not a final state");
     expect_refused(MessageType::cancel, {{"request_id", "r"}}, "exactly one");
+    expect_refused(MessageType::submit, {{"request_id", "r"}, {"sweep_text", 5}}, "sweep_text");
     expect_refused(MessageType::reply, {{"request_id", "r"}, {"ok", false}}, "error");
 }
 

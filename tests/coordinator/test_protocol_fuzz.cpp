@@ -70,7 +70,8 @@ std::vector<std::vector<std::string>> valid_messages() {
     Request submit;
     submit.type = MessageType::submit;
     submit.request_id = "q";
-    submit.sweep = {{"method", "random"}, {"parameters", {{"learning_rate", {{"values", {0.1, 0.01}}}}}}};
+    submit.sweep_text = "method: random\nparameters:\n  learning_rate: {values: [0.1, 0.01]}\n";
+    submit.sweep_source = "s.yaml";
     return {encode_frames(MessageType::hello, to_json(hello)),
             encode_frames(MessageType::trial, to_json(trial)),
             encode_frames(MessageType::epoch, to_json(epoch)),

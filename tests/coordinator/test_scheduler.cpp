@@ -134,12 +134,13 @@ TEST(Scheduler, TrialIsDurableBeforeItIsSent) {
     s.on_ready("w", 0);
     auto out = s.take_output();
     ASSERT_EQ(count_writes(out, StoreWrite::Kind::attempt_started), 1);
-    for (const auto& m : out.messages)
+    for (const auto& m : out.messages) {
         if (m.type == MessageType::trial) {
             EXPECT_TRUE(m.durable);
             EXPECT_EQ(m.body["attempt"], 1);
             EXPECT_EQ(m.body["resume"], false);
         }
+    }
     EXPECT_EQ(s.find_trial(10)->state, TrialState::running);
 }
 
@@ -465,6 +466,55 @@ TEST(Scheduler, ReadyWhileHoldingATrialLosesTheAttempt) {
     auto trials = sent(out, "a", MessageType::trial);
     ASSERT_EQ(trials.size(), 2u);
     EXPECT_EQ(trials[1]["attempt"], 2);
+}
+
+TEST(Scheduler, ByeWhileHoldingATrialRequeuesWithoutARestart) {
+    Scheduler s(test_settings());
+    s.add_sweep(sweep(1, /*max_restarts=*/0));
+    s.add_trial(trial(10, 1), 0);
+    s.on_hello(hello("a"), 0);
+    s.on_ready("a", 0);
+    s.on_bye("a", "SIGTERM", 1);  // a signal raced with the assignment
+    auto out = s.take_output();
+    EXPECT_FALSE(s.knows_worker("a"));
+    EXPECT_EQ(s.find_trial(10)->state, TrialState::pending);
+    EXPECT_EQ(s.find_trial(10)->restarts, 0);
+    ASSERT_EQ(count_writes(out, StoreWrite::Kind::trial_requeued), 1);
+    for (const auto& w : out.writes) {
+        if (w.kind == StoreWrite::Kind::trial_requeued) {
+            EXPECT_TRUE(w.preempted);
+        }
+    }
+}
+
+TEST(Scheduler, SweepIsDoneOnceEveryTrialIsFinal) {
+    Scheduler s(test_settings());
+    s.add_sweep(sweep(1));
+    s.add_trial(trial(10, 1), 0);
+    s.add_trial(trial(11, 1), 0);
+    s.on_hello(hello("a"), 0);
+    s.on_ready("a", 0);
+    s.on_result("a", result(10, 1), 1);
+    EXPECT_FALSE(s.sweep_done(1));
+    s.on_ready("a", 2);
+    s.on_result("a", result(11, 1, TrialState::diverged), 3);
+    auto out = s.take_output();
+    EXPECT_TRUE(s.sweep_done(1));
+    ASSERT_EQ(count_writes(out, StoreWrite::Kind::sweep_done), 1);
+    for (const auto& w : out.writes) {
+        if (w.kind == StoreWrite::Kind::sweep_done) {
+            EXPECT_EQ(w.sweep_state, "finished");
+        }
+    }
+
+    // An open (bayes) sweep is not done while more trials may come.
+    SweepEntry open = sweep(2);
+    open.open = true;
+    s.add_sweep(open);
+    s.check_sweeps_done();
+    EXPECT_FALSE(s.sweep_done(2));
+    s.close_sweep(2);
+    EXPECT_TRUE(s.sweep_done(2));
 }
 
 TEST(Scheduler, EpochJudgeStopsATrialAndTargetFinishesTheSweep) {
