@@ -75,6 +75,28 @@ TEST(Synth, WritesTheOriginalLayoutAndFormats) {
     EXPECT_NO_THROW(check_dataset(root, 2));
 }
 
+TEST(Synth, RerunWithFewerImagesRemovesTheOlderExtraFilesAndRefusesForeignOnes) {
+    testing::ScratchDir dir("synth-rerun");
+    SynthOptions options;
+    options.out = dir.path();
+    options.train = 5;
+    options.validation = 1;
+    options.evaluation = 3;
+    options.size = 32;
+    synthesize_dataset(options);
+    options.train = 2;
+    synthesize_dataset(options);
+    EXPECT_EQ(list_set_files(dir.path() / "train").images.size(), 2u);
+    EXPECT_EQ(list_set_files(dir.path() / "train").masks.size(), 2u);
+    write_file_bytes(dir.path() / "train" / "images" / "mine.jpeg", {1, 2, 3});
+    try {
+        synthesize_dataset(options);
+        FAIL() << "expected an error";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("mine.jpeg"), std::string::npos) << e.what();
+    }
+}
+
 TEST(Synth, EvaluationCountsFollowTheOriginalProportions) {
     EXPECT_EQ(evaluation_counts(1134), (std::vector<int>{542, 270, 322}));
     EXPECT_EQ(evaluation_counts(6), (std::vector<int>{3, 1, 2}));

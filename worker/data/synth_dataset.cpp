@@ -2,6 +2,7 @@
 // and encoded in parallel with per-image seeds.
 #include "worker/data/synth_dataset.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -33,11 +34,37 @@ std::string numbered(const char* pattern, int run, int index) {
     return name;
 }
 
+// A rerun into the same root may ask for fewer images: files a previous run wrote past the new
+// count are removed, so pairing stays right. Files synth did not write are never touched: their
+// presence is an error (they would pair with the generated ones).
+void clear_stale_files(const fs::path& dir, const std::string& prefix, const std::string& extension, int count) {
+    std::error_code error;
+    std::vector<fs::path> stale;
+    for (fs::directory_iterator it(dir, error), end; !error && it != end; it.increment(error)) {
+        const std::string name = it->path().filename().string();
+        if (it->path().extension() != extension) continue;
+        const bool ours = name.size() == prefix.size() + 5 + extension.size() && name.compare(0, prefix.size(), prefix) == 0 &&
+                          std::all_of(name.begin() + static_cast<long>(prefix.size()),
+                                      name.begin() + static_cast<long>(prefix.size()) + 5,
+                                      [](char c) { return c >= '0' && c <= '9'; });
+        if (!ours)
+            throw Error(it->path().string() + ": not written by `segsweep data synth`; choose an empty --out folder");
+        if (std::stoi(name.substr(prefix.size(), 5)) >= count) stale.push_back(it->path());
+    }
+    if (error) throw Error(dir.string() + ": cannot list the folder: " + error.message());
+    for (const auto& file : stale) {
+        fs::remove(file, error);
+        if (error) throw Error(file.string() + ": cannot remove a stale file: " + error.message());
+    }
+}
+
 SynthSetSummary write_set(const SetPlan& plan, const SynthOptions& options) {
     std::error_code error;
     fs::create_directories(plan.dir / kImagesFolder, error);
     if (!error) fs::create_directories(plan.dir / kMasksFolder, error);
     if (error) throw Error(plan.dir.string() + ": cannot create the folders: " + error.message());
+    clear_stale_files(plan.dir / kImagesFolder, "0_run" + std::to_string(plan.run) + "cam1_", ".jpeg", plan.count);
+    clear_stale_files(plan.dir / kMasksFolder, "0_run" + std::to_string(plan.run) + "_mask_", ".png", plan.count);
     std::vector<int> hero_pixels(static_cast<size_t>(plan.count), 0);
     parallel_for(plan.count, options.threads, [&](int index) {
         const uint64_t seed = mix_seed(options.seed, static_cast<uint64_t>(plan.run), static_cast<uint64_t>(index));
@@ -77,6 +104,10 @@ SynthSummary synthesize_dataset(const SynthOptions& options) {
     if (options.out.empty()) throw Error("synthetic dataset: --out is required");
     if (options.train < 1 || options.validation < 1)
         throw Error("synthetic dataset: --train and --validation must be >= 1");
+    if (options.train > kSynthMaxImagesPerSet || options.validation > kSynthMaxImagesPerSet ||
+        options.evaluation > kSynthMaxImagesPerSet)
+        throw Error("synthetic dataset: at most " + std::to_string(kSynthMaxImagesPerSet) +
+                    " images per set (5-digit frame numbers)");
     if (options.size < 32 || options.size > 4096)
         throw Error("synthetic dataset: --size must be within 32..4096 px, got " + std::to_string(options.size));
     const std::vector<int> eval = evaluation_counts(options.evaluation);

@@ -19,11 +19,14 @@ inline constexpr int kSynthDefaultTrain = 1000;       // images
 inline constexpr int kSynthDefaultValidation = 300;   // images
 inline constexpr int kSynthDefaultEvaluation = 500;   // images over the three evaluation sets
 inline constexpr int kSynthDefaultSize = 256;         // px, the original's camera size
+inline constexpr int kSynthMaxImagesPerSet = 99999;   // frame numbers have 5 digits
 // The original evaluation sets hold 542 / 270 / 322 images; --eval N is split in that proportion.
 inline constexpr int kOriginalEvaluationCounts[3] = {542, 270, 322};
 
 struct SynthOptions {
-    std::filesystem::path out;         // dataset root to create (may exist; files are overwritten)
+    std::filesystem::path out;         // dataset root to create. It may hold an earlier synth run:
+                                       // its files are overwritten and those past the new counts
+                                       // removed; any other file in images/ or masks/ is an error.
     uint64_t seed = 0;
     int train = kSynthDefaultTrain;
     int validation = kSynthDefaultValidation;
