@@ -14,6 +14,7 @@ CLI::App& parent_command(CLI::App& app, const std::string& name, const std::stri
 
 // Each area's file (cli/<area>_commands.cpp) defines one of these.
 // (Areas add their declaration here and one call in main.cpp.)
+void add_comm_commands(CLI::App& app);  // bench allreduce
 void add_data_commands(CLI::App& app);  // data synth|check|trivial-predictions, score, bench data
 void add_sweep_commands(CLI::App& app);  // sweep preview
 void add_results_commands(CLI::App& app);  // leaderboard, sweeps, trials, show, bench results

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
     app.set_help_all_flag("--help-all", "Show help for every verb");
 
     // One line per area, in the order `segsweep --help` lists them.
+    segsweep::cli::add_comm_commands(app);
     segsweep::cli::add_data_commands(app);
     segsweep::cli::add_sweep_commands(app);
     segsweep::cli::add_results_commands(app);

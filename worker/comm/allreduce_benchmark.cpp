@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <functional>
+#include <limits>
 #include <string>
 
 #include <ATen/ops/empty.h>
@@ -69,21 +70,26 @@ std::vector<AllreduceBenchmarkRow> run_allreduce_benchmark(Communicator& comm, c
     for (int64_t bytes = options.min_bytes; bytes <= options.max_bytes; bytes *= 2) {
         AllreduceBenchmarkRow row;
         row.bytes = bytes;
-        row.iterations = static_cast<int>(std::clamp<int64_t>(kBenchBytesPerSize / bytes, kBenchMinIterations,
+        row.iterations = static_cast<int>(std::clamp<int64_t>(kBenchBytesPerRepeat / bytes, kBenchMinIterations,
                                                               kBenchMaxIterations));
         const int64_t elements = bytes / static_cast<int64_t>(sizeof(float));
 
         std::vector<at::Tensor> parameters = make_parameters_with_gradients(bytes, tensor_options);
         GradientAverager averager(comm, parameters, options.bucket_bytes);
         row.buckets = averager.bucket_count();
-        row.bucketed_seconds = seconds_per_call(comm, row.iterations, [&averager] { averager.average_gradients(); });
-
         at::Tensor flat = at::empty({elements}, tensor_options).fill_(1.0);
-        row.flat_seconds = seconds_per_call(comm, row.iterations, [&comm, &flat] { comm.allreduce_sum(flat); });
-
         at::Tensor source = at::empty({elements}, tensor_options).fill_(1.0);
         at::Tensor target = at::empty({elements}, tensor_options);
-        row.copy_seconds = seconds_per_call(comm, row.iterations, [&source, &target] { target.copy_(source); });
+
+        row.bucketed_seconds = row.flat_seconds = row.copy_seconds = std::numeric_limits<double>::infinity();
+        for (int turn = 0; turn < kBenchRepeats; ++turn) {
+            row.bucketed_seconds = std::min(
+                row.bucketed_seconds, seconds_per_call(comm, row.iterations, [&averager] { averager.average_gradients(); }));
+            row.flat_seconds = std::min(
+                row.flat_seconds, seconds_per_call(comm, row.iterations, [&comm, &flat] { comm.allreduce_sum(flat); }));
+            row.copy_seconds = std::min(
+                row.copy_seconds, seconds_per_call(comm, row.iterations, [&source, &target] { target.copy_(source); }));
+        }
         rows.push_back(row);
     }
     return rows;

@@ -18,10 +18,11 @@ namespace segsweep {
 constexpr int64_t kBenchAllreduceMinBytes = int64_t{1} << 10;   // bytes (1 KiB)
 constexpr int64_t kBenchAllreduceMaxBytes = int64_t{64} << 20;  // bytes (64 MiB)
 constexpr int kBenchParametersPerBuffer = 16;  // gradient tensors the buffer is split into
-constexpr int64_t kBenchBytesPerSize = int64_t{512} << 20;  // bytes moved per size and path: sets iterations
-constexpr int kBenchMinIterations = 5;
-constexpr int kBenchMaxIterations = 200;
+constexpr int64_t kBenchBytesPerRepeat = int64_t{128} << 20;  // bytes per timed repeat of a path: sets iterations
+constexpr int kBenchMinIterations = 3;
+constexpr int kBenchMaxIterations = 100;
 constexpr int kBenchWarmupIterations = 2;
+constexpr int kBenchRepeats = 3;  // the three paths take turns this many times; the best time of each is kept
 
 struct AllreduceBenchmarkOptions {
     int64_t min_bytes = kBenchAllreduceMinBytes;  // first size; sizes double up to max_bytes
@@ -31,7 +32,7 @@ struct AllreduceBenchmarkOptions {
 
 struct AllreduceBenchmarkRow {
     int64_t bytes = 0;
-    int iterations = 0;
+    int iterations = 0;            // timed calls per turn
     int buckets = 0;               // buckets the gradient path used
     double bucketed_seconds = 0;   // one GradientAverager::average_gradients
     double flat_seconds = 0;       // one allreduce_sum of a flat buffer
@@ -42,8 +43,9 @@ struct AllreduceBenchmarkRow {
 double algorithm_bandwidth(int64_t bytes, double seconds);
 double bus_bandwidth(int64_t bytes, double seconds, int ranks);
 
-// Collective: every rank calls it with the same options; every rank gets the rows (times are
-// measured between barriers, so they are the slowest rank's).
+// Collective: every rank calls it with the same options; every rank gets the rows. Times are
+// measured between barriers (the slowest rank's), per call, best of kBenchRepeats turns: on a
+// shared machine the best turn is the one least disturbed by other work.
 std::vector<AllreduceBenchmarkRow> run_allreduce_benchmark(Communicator& comm, const AllreduceBenchmarkOptions& options);
 
 }  // namespace segsweep
