@@ -139,6 +139,11 @@ targets=(segsweep test_comm_single test_comm_collectives test_gradient_averager_
 if cmake --build build-gpu --target help | grep -q "test_train"; then targets+=(test_train); fi
 cmake --build build-gpu -j"$(nproc)" --target "${targets[@]}" 2>&1 | tail -n 20
 
+if ldd build-gpu/cli/segsweep | grep "not found"; then
+  echo "gpu-check: segsweep lacks the shared libraries above: add their Debian packages to debian_packages" >&2
+  exit 1
+fi
+
 failures=0
 run() {  # run NAME COMMAND...: logs to $out_dir/NAME.log, counts a failure without stopping
   local name=$1; shift
