@@ -16,6 +16,7 @@ CLI::App& parent_command(CLI::App& app, const std::string& name, const std::stri
 // (Areas add their declaration here and one call in main.cpp.)
 void add_comm_commands(CLI::App& app);  // bench allreduce
 void add_data_commands(CLI::App& app);  // data synth|check|trivial-predictions, score, bench data
+void add_slurm_commands(CLI::App& app);  // slurm launch|status|stop|env
 void add_sweep_commands(CLI::App& app);  // sweep preview
 void add_results_commands(CLI::App& app);  // leaderboard, sweeps, trials, show, bench results
 

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
     // One line per area, in the order `segsweep --help` lists them.
     segsweep::cli::add_comm_commands(app);
     segsweep::cli::add_data_commands(app);
+    segsweep::cli::add_slurm_commands(app);
     segsweep::cli::add_sweep_commands(app);
     segsweep::cli::add_results_commands(app);
 

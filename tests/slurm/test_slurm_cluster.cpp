@@ -1,0 +1,286 @@
+// The SLURM path against a real cluster (deploy/slurm/local-cluster.sh: munged, slurmctld, slurmd
+// on this host), end to end through `segsweep slurm launch|status|stop`:
+//   - a job array of 2-rank pmix steps runs (the cluster itself);
+//   - a tiny sweep with 2 array workers, each a 2-rank MPI job, coordinator as a SLURM job: every
+//     trial completes and is on the leaderboard;
+//   - a sweep with the coordinator on this node: `scancel --signal=USR2` hits one worker mid-trial;
+//     its trial is recorded preempted (no restart used), resumes from its checkpoint on the
+//     other worker and completes, with one result and every epoch once.
+// Skips, saying why, without root or without the SLURM daemons installed.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/slurm_queue.h"
+#include "cli/slurm_run_folder.h"
+#include "tests/slurm/cluster_fixture.h"
+
+namespace segsweep::slurm::testing {
+namespace {
+namespace fs = std::filesystem;
+
+constexpr int kSweepTimeoutS = 420;       // s a tiny sweep may take on a loaded 2-core machine
+constexpr int kMidTrialTimeoutS = 240;    // s to wait until both workers are inside a trial
+constexpr int kPollMs = 300;              // ms between status polls
+
+std::string read_file(const fs::path& path) {
+    std::ifstream in(path);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+nlohmann::json parse_json(const CommandResult& result, const std::string& what) {
+    nlohmann::json value = nlohmann::json::parse(result.out, nullptr, false);
+    EXPECT_FALSE(value.is_discarded()) << what << " printed no JSON:\n" << result.out << result.err;
+    return value;
+}
+
+class SlurmCluster : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        if (!LocalCluster::unavailable_reason().empty()) return;
+        cluster_ = new LocalCluster();
+        setup_error_ = cluster_->up();
+    }
+    static void TearDownTestSuite() {
+        if (cluster_ != nullptr) cluster_->down();
+        delete cluster_;
+        cluster_ = nullptr;
+    }
+    void SetUp() override {
+        std::string reason = LocalCluster::unavailable_reason();
+        if (!reason.empty()) GTEST_SKIP() << reason;
+        ASSERT_TRUE(setup_error_.empty()) << setup_error_;
+        dir_ = fs::path(SEGSWEEP_TEST_TMP) / "slurm_cluster" /
+               ::testing::UnitTest::GetInstance()->current_test_info()->name();
+        fs::remove_all(dir_);
+        fs::create_directories(dir_);
+        run_ = (dir_ / "run").string();
+    }
+    // Whatever happened, leave no job of this test's launch behind.
+    void TearDown() override {
+        if (fs::exists(fs::path(run_) / "launch.json")) {
+            CommandResult stopped = run_segsweep("", {"slurm", "stop", run_});
+            if (stopped.exit_code != 0) ADD_FAILURE() << "slurm stop failed:\n" << stopped.out << stopped.err;
+        }
+    }
+
+    // A tiny synthetic dataset (32 px images) shared by the tests of this process.
+    std::string dataset() {
+        fs::path data = fs::path(SEGSWEEP_TEST_TMP) / "slurm_cluster" / "data";
+        if (!fs::exists(data / "train")) {
+            CommandResult made = run_segsweep("", {"data", "synth", "--out", data.string(), "--train", "16",
+                                                   "--validation", "8", "--eval", "12", "--size", "32"});
+            EXPECT_EQ(made.exit_code, 0) << made.out << made.err;
+        }
+        return data.string();
+    }
+
+    // A grid sweep of tiny trials (a few thousand parameters, 32 px images).
+    std::string write_sweep(const std::string& name, const nlohmann::json& parameters, int ranks) {
+        nlohmann::json sweep = {
+            {"name", name},
+            {"method", "grid"},
+            {"metric", {{"name", "final_score"}, {"goal", "maximize"}}},
+            {"data", dataset()},
+            {"parameters",
+             {{"batch_size", {{"value", 4}}},
+              {"steps_per_epoch", {{"value", 2}}},
+              {"validation_steps", {{"value", 1}}},
+              {"image_size", {{"value", 32}}},
+              {"workers", {{"value", 1}}},
+              {"patience", {{"value", 0}}},
+              {"encoder_filters", {{"value", {4, 8}}}},
+              {"conv1x1_filters", {{"value", 8}}},
+              {"decoder_filters", {{"value", {8, 4}}}}}},
+            {"resources", {{"gpus_per_trial", ranks}, {"cpus_per_rank", 1}}},
+            {"max_restarts", 1}};
+        for (const auto& [key, value] : parameters.items()) sweep["parameters"][key] = value;
+        std::string path = (dir_ / (name + ".json")).string();
+        std::ofstream(path) << sweep.dump(2);
+        return path;
+    }
+
+    CommandResult client(const std::vector<std::string>& args) { return run_segsweep(run_, args); }
+
+    std::string sweep_id() {
+        std::ifstream in(fs::path(run_) / "sweep.id");
+        std::string id;
+        std::getline(in, id);
+        return id;
+    }
+
+    void wait_for_sweep(const std::string& id) {
+        CommandResult waited = client({"wait", id, "--timeout", std::to_string(kSweepTimeoutS)});
+        ASSERT_EQ(waited.exit_code, 0) << waited.out << waited.err << "\nworker logs:\n" << logs();
+    }
+
+    // Trials of the sweep from the store, as JSON objects.
+    nlohmann::json trials(const std::string& id) {
+        return parse_json(client({"trials", id, "--format", "json", "--db", run_ + "/coordinator.db"}), "trials");
+    }
+
+    std::string logs() {
+        std::string text;
+        for (const auto& entry : fs::directory_iterator(fs::path(run_) / "logs"))
+            text += "---- " + entry.path().filename().string() + "\n" + read_file(entry.path());
+        return text;
+    }
+
+    static LocalCluster* cluster_;
+    static std::string setup_error_;
+    fs::path dir_;
+    std::string run_;
+};
+
+LocalCluster* SlurmCluster::cluster_ = nullptr;
+std::string SlurmCluster::setup_error_;
+
+TEST_F(SlurmCluster, RunsAJobArrayOfTwoRankPmixSteps) {
+    std::string script = (dir_ / "array.sh").string();
+    std::ofstream(script) << "#!/bin/bash\n"
+                             "#SBATCH --array=0-1\n"
+                             "#SBATCH --ntasks=2\n"
+                             "#SBATCH --output=" << dir_.string() << "/array-%a.out\n"
+                             "srun --mpi=pmix --ntasks=2 bash -c 'echo \"task $SLURM_ARRAY_TASK_ID rank $PMIX_RANK\"'\n";
+    CommandResult submitted = run_command({"sbatch", "--parsable", "--wait", script});
+    ASSERT_EQ(submitted.exit_code, 0) << submitted.err;
+    for (int task = 0; task < 2; ++task) {
+        std::string text = read_file(dir_ / ("array-" + std::to_string(task) + ".out"));
+        for (int rank = 0; rank < 2; ++rank) {
+            std::string line = "task " + std::to_string(task) + " rank " + std::to_string(rank);
+            EXPECT_NE(text.find(line), std::string::npos) << "missing '" << line << "' in:\n" << text;
+        }
+    }
+}
+
+TEST_F(SlurmCluster, SweepOnTwoArrayWorkersOfTwoRanksCompletesEveryTrial) {
+    std::string sweep = write_sweep("slurm_grid",
+                                    {{"learning_rate", {{"values", {0.001, 0.01}}}},
+                                     {"batch_size", {{"values", {4, 8}}}},
+                                     {"num_epochs", {{"value", 2}}}},
+                                    2);
+    CommandResult launched = run_segsweep("", {"slurm", "launch", sweep, "--workers", "2", "--gpus", "no",
+                                               "--run-dir", run_, "--time", "00:20:00", "--wait", "180"});
+    ASSERT_EQ(launched.exit_code, 0) << launched.out << launched.err;
+    std::string id = sweep_id();
+    ASSERT_FALSE(id.empty()) << "the coordinator job never took the sweep:\n" << launched.out << logs();
+    wait_for_sweep(id);
+
+    nlohmann::json board = parse_json(
+        client({"leaderboard", id, "--top", "0", "--format", "json", "--db", run_ + "/coordinator.db"}), "leaderboard");
+    ASSERT_TRUE(board.is_array());
+    ASSERT_EQ(board.size(), 4u) << board.dump(2);
+    for (const auto& row : board) EXPECT_EQ(row.value("state", ""), "completed") << row.dump();
+
+    // Both array elements ran a 2-rank worker, and `slurm status` maps them to job ids.
+    for (const char* suffix : {"_0.out", "_1.out"}) {
+        bool found = false;
+        for (const auto& entry : fs::directory_iterator(fs::path(run_) / "logs")) {
+            std::string name = entry.path().filename().string();
+            if (name.rfind("worker-", 0) == 0 && name.find(suffix) != std::string::npos) {
+                std::string text = read_file(entry.path());
+                EXPECT_NE(text.find("2 rank(s)"), std::string::npos) << name << ":\n" << text;
+                found = true;
+            }
+        }
+        EXPECT_TRUE(found) << "no worker log ending " << suffix << "\n" << logs();
+    }
+    CommandResult status = run_segsweep("", {"slurm", "status", run_});
+    ASSERT_EQ(status.exit_code, 0) << status.err;
+    EXPECT_NE(status.out.find("coordinator  RUNNING"), std::string::npos) << status.out;
+    EXPECT_NE(status.out.find("worker 0"), std::string::npos) << status.out;
+    EXPECT_NE(status.out.find("worker 1"), std::string::npos) << status.out;
+    EXPECT_NE(status.out.find("4 trials: 4 completed"), std::string::npos) << status.out;
+
+    CommandResult stopped = run_segsweep("", {"slurm", "stop", run_});
+    ASSERT_EQ(stopped.exit_code, 0) << stopped.out << stopped.err;
+    LaunchRecord record = read_launch_record(RunFolder{run_});
+    for (const auto& row : query_jobs({}, {record.coordinator_job, record.worker_job}))
+        EXPECT_FALSE(state_is_active(row.state)) << row.display_id() << " " << row.state;
+}
+
+TEST_F(SlurmCluster, PreemptedWorkerTrialResumesElsewhereAndCompletesOnce) {
+    constexpr int kEpochs = 6;
+    std::string sweep = write_sweep("slurm_preempt",
+                                    {{"learning_rate", {{"values", {0.001, 0.01}}}},
+                                     {"num_epochs", {{"value", kEpochs}}},
+                                     {"steps_per_epoch", {{"value", 100}}}},
+                                    1);
+    CommandResult launched = run_segsweep("", {"slurm", "launch", sweep, "--workers", "2", "--gpus", "no",
+                                               "--coordinator-here", "--run-dir", run_, "--wait", "60"});
+    ASSERT_EQ(launched.exit_code, 0) << launched.out << launched.err;
+    std::string id = sweep_id();
+    ASSERT_FALSE(id.empty()) << launched.out;
+
+    // Wait until element 0's worker is inside a trial with at least one epoch done (and more to go).
+    LaunchRecord record = read_launch_record(RunFolder{run_});
+    std::string element0;
+    int64_t victim_trial = 0;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kMidTrialTimeoutS);
+    while (victim_trial == 0 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(kPollMs));
+        for (const auto& row : query_jobs({}, {record.worker_job}))
+            if (row.index == "0" && row.state == "RUNNING") element0 = row.job_id;
+        if (element0.empty()) continue;
+        std::string owner = read_file(fs::path(run_) / "workers" / element0);  // "HOST PID\n"
+        if (owner.empty()) continue;
+        std::string host = owner.substr(0, owner.find(' '));
+        std::string pid = owner.substr(owner.find(' ') + 1);
+        pid = pid.substr(0, pid.find('\n'));
+        nlohmann::json status = parse_json(client({"status", id, "--json"}), "status");
+        if (status.value("running", nlohmann::json::array()).empty() && !status.value("sweeps", nlohmann::json::array()).empty() &&
+            status["sweeps"][0].value("done", false))
+            break;  // too late: every trial is over
+        for (const auto& running : status.value("running", nlohmann::json::array())) {
+            std::string worker = running.value("worker_id", "");
+            int epoch = running.value("epoch", 0);
+            if (worker.rfind(host + ":" + pid + ":", 0) == 0 && epoch >= 1 && epoch < kEpochs - 1)
+                victim_trial = running.value("trial_id", int64_t{0});
+        }
+    }
+    ASSERT_NE(victim_trial, 0) << "element 0 never got mid-trial\n" << logs();
+    CommandResult signalled = run_command({"scancel", "--signal=USR2", element0});
+    ASSERT_EQ(signalled.exit_code, 0) << signalled.err;
+
+    wait_for_sweep(id);
+    nlohmann::json all = trials(id);
+    ASSERT_TRUE(all.is_array());
+    ASSERT_EQ(all.size(), 2u) << all.dump(2);
+    for (const auto& trial : all) {
+        EXPECT_EQ(trial.value("state", ""), "completed") << trial.dump(2);
+        EXPECT_EQ(trial.value("restarts", -1), 0) << "a preemption uses no restart: " << trial.dump(2);
+    }
+
+    nlohmann::json shown = parse_json(
+        client({"show", std::to_string(victim_trial), "--format", "json", "--db", run_ + "/coordinator.db"}), "show");
+    const nlohmann::json& trial = shown["trial"];
+    EXPECT_EQ(trial.value("state", ""), "completed") << shown.dump(2);
+    EXPECT_EQ(trial.value("preemptions", 0), 1) << shown.dump(2);
+    EXPECT_EQ(trial.value("restarts", -1), 0);
+    const nlohmann::json& attempts = shown["attempts"];
+    ASSERT_EQ(attempts.size(), 2u) << shown.dump(2);
+    EXPECT_EQ(attempts[0].value("outcome", ""), "preempted");
+    EXPECT_EQ(attempts[1].value("outcome", ""), "completed");
+    EXPECT_NE(attempts[0].value("worker", ""), attempts[1].value("worker", "")) << "resumed on the next worker";
+    // One result, from the resumed attempt; every epoch recorded once (resumed, not restarted).
+    ASSERT_TRUE(shown["result"].is_object()) << shown.dump(2);
+    EXPECT_EQ(shown["result"].value("attempt", 0), 2);
+    EXPECT_EQ(shown["result"].value("epochs_run", 0), kEpochs);
+    const nlohmann::json& curve = shown["curve"];
+    ASSERT_EQ(curve.size(), static_cast<size_t>(kEpochs)) << shown.dump(2);
+    for (int epoch = 1; epoch <= kEpochs; ++epoch) EXPECT_EQ(curve[epoch - 1].value("epoch", 0), epoch);
+    // The signalled element was not requeued: a manual signal is not a time limit.
+    std::string element0_log;
+    for (const auto& entry : fs::directory_iterator(fs::path(run_) / "logs"))
+        if (entry.path().filename().string().find("_0.out") != std::string::npos) element0_log = read_file(entry.path());
+    EXPECT_NE(element0_log.find("preempted"), std::string::npos) << element0_log;
+    EXPECT_EQ(element0_log.find("requeueing"), std::string::npos) << element0_log;
+}
+
+}  // namespace
+}  // namespace segsweep::slurm::testing
