@@ -71,7 +71,7 @@ FcnImpl::FcnImpl(const FcnArchitecture& architecture, uint64_t seed) : architect
         throw Error("Fcn: decoder_convs must be 1 or 2");
 
     std::vector<int> skip_channels;  // channels of each encoder's input: image, enc0, enc1, ...
-    int channels = kInputChannels;
+    int channels = kFcnInputChannels;
     for (size_t i = 0; i < enc.size(); ++i) {
         skip_channels.push_back(channels);
         encoders.push_back(register_module("enc" + std::to_string(i), SeparableConvBn(channels, enc[i], 2)));
@@ -87,7 +87,7 @@ FcnImpl::FcnImpl(const FcnArchitecture& architecture, uint64_t seed) : architect
             decoders.push_back(register_module(prefix + "1", SeparableConvBn(dec[j], dec[j], 1)));
         channels = dec[j];
     }
-    output = register_module("output", torch::nn::Conv2d(torch::nn::Conv2dOptions(channels, kNumClasses,
+    output = register_module("output", torch::nn::Conv2d(torch::nn::Conv2dOptions(channels, kFcnClasses,
                                                                                   architecture.output_kernel)
                                                               .padding(architecture.output_kernel / 2)
                                                               .bias(true)));
@@ -97,9 +97,9 @@ FcnImpl::FcnImpl(const FcnArchitecture& architecture, uint64_t seed) : architect
 torch::Tensor FcnImpl::logits(const torch::Tensor& x) {
     const size_t depth = encoders.size();
     const int64_t divisor = int64_t{1} << depth;
-    if (x.dim() != 4 || x.size(1) != kInputChannels || x.size(2) % divisor != 0 ||
+    if (x.dim() != 4 || x.size(1) != kFcnInputChannels || x.size(2) % divisor != 0 ||
         x.size(3) % divisor != 0)
-        throw Error("Fcn: expected input [N, " + std::to_string(kInputChannels) +
+        throw Error("Fcn: expected input [N, " + std::to_string(kFcnInputChannels) +
                     ", H, W] with H and W divisible by " + std::to_string(divisor) + ", got " +
                     c10::str(x.sizes()));
     std::vector<torch::Tensor> skips;  // input of each encoder

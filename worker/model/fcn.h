@@ -48,8 +48,8 @@
 
 namespace segsweep {
 
-constexpr double kKerasBatchNormMomentum = 0.01;  // torch convention; Keras momentum 0.99
-constexpr double kKerasBatchNormEpsilon = 1e-3;
+inline constexpr double kKerasBatchNormMomentum = 0.01;  // torch convention; Keras momentum 0.99
+inline constexpr double kKerasBatchNormEpsilon = 1e-3;
 
 class SeparableConvBnImpl : public torch::nn::Module {
 public:

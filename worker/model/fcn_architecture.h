@@ -8,9 +8,9 @@
 
 namespace segsweep {
 
-constexpr int kNumClasses = 3;       // background, other people, hero
-constexpr int kInputChannels = 3;    // RGB
-constexpr int kSeparableKernel = 3;  // depthwise kernel size of every separable block
+inline constexpr int kFcnClasses = 3;        // output classes: background, other people, hero
+inline constexpr int kFcnInputChannels = 3;  // RGB
+inline constexpr int kSeparableKernel = 3;   // depthwise kernel size of every separable block
 
 struct FcnArchitecture {
     std::vector<int> encoder_filters = {64, 128};   // separable blocks, stride 2 each

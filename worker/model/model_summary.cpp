@@ -73,7 +73,7 @@ ModelSummary summarize_fcn(const FcnArchitecture& a, int image_size) {
     summary.image_size = image_size;
     SummaryBuilder b(summary);
 
-    Shape h{image_size, image_size, kInputChannels};
+    Shape h{image_size, image_size, kFcnInputChannels};
     b.add("input", "InputLayer", h, 0, 0);
     std::vector<Shape> skips;
     for (size_t i = 0; i < depth; ++i) {
@@ -91,7 +91,7 @@ ModelSummary summarize_fcn(const FcnArchitecture& a, int image_size) {
         for (int c = 0; c < a.decoder_convs; ++c)
             h = b.separable(prefix + "_sep" + std::to_string(c), h, a.decoder_filters[j], 1);
     }
-    b.conv("output", "Conv2D+softmax", h, kNumClasses, a.output_kernel);
+    b.conv("output", "Conv2D+softmax", h, kFcnClasses, a.output_kernel);
     summary.total_params = summary.trainable_params + summary.non_trainable_params;
     return summary;
 }
