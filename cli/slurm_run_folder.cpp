@@ -67,6 +67,8 @@ std::string default_run_dir(const std::string& sweep_name) {
 }
 
 RunFolder resolve_run_folder(const std::string& flag) {
+    // After `eval "$(segsweep slurm env)"` SEGSWEEP_HOME is the run folder itself.
+    if (flag.empty() && fs::exists(RunFolder{segsweep_home()}.launch_record())) return resolve_run_folder(segsweep_home());
     std::string dir = flag.empty() ? runs_root() + "/" + kLatestLink : flag;
     std::error_code ec;
     fs::path resolved = fs::canonical(dir, ec);

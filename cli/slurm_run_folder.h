@@ -49,7 +49,8 @@ struct RunFolder {
 std::string runs_root();
 // <runs_root>/<sweep name>-<UTC yyyymmdd-hhmmss>.
 std::string default_run_dir(const std::string& sweep_name);
-// The folder `slurm status` and `slurm stop` use: `flag` if given, else <runs_root>/latest.
+// The folder `slurm status` and `slurm stop` use: `flag` if given, else $SEGSWEEP_HOME when it
+// is a run folder (after `eval "$(segsweep slurm env)"`), else <runs_root>/latest.
 RunFolder resolve_run_folder(const std::string& flag);
 
 // Creates the folder (refuses one that exists and is not empty) with keys/, logs/ and trials/,

@@ -61,6 +61,9 @@ TEST_F(RunFolderTest, LatestPointsAtTheNewestRun) {
     write_launch_record(second, LaunchRecord{});
     EXPECT_EQ(resolve_run_folder("").dir, fs::canonical(second.dir).string());
     EXPECT_EQ(resolve_run_folder(first.dir).dir, fs::canonical(first.dir).string());
+    // With SEGSWEEP_HOME pointing at a run folder (slurm env), that folder is the default.
+    ::setenv("SEGSWEEP_HOME", first.dir.c_str(), 1);
+    EXPECT_EQ(resolve_run_folder("").dir, fs::canonical(first.dir).string());
 }
 
 TEST_F(RunFolderTest, RefusesAFolderThatHoldsSomething) {
