@@ -14,6 +14,7 @@ root=$(pwd)
 segsweep=$(readlink -f "${SEGSWEEP:-build/cli/segsweep}")
 out=${SLURM_DEMO_DIR:-out/slurm_demo}
 readonly kWaitTimeoutS=900   # s the sweep may take before the demo gives up
+readonly kStatusWaitS=60     # s to wait for the workers to start trials before showing the status
 
 [ -x "$segsweep" ] || { echo "demo: $segsweep not built yet (run deploy/setup.sh)" >&2; exit 1; }
 mkdir -p "$out"
@@ -45,6 +46,11 @@ echo "\$ segsweep slurm launch slurm_demo.yaml --workers 2 --time 00:30:00"
 run_dir=$(readlink -f "$SEGSWEEP_HOME/slurm/latest")
 
 echo "== 2. run on SLURM: jobs, workers and trials, then wait for the sweep =="
+# Show the status once the workers have trials (or after kStatusWaitS).
+for ((i = 0; i < kStatusWaitS; i++)); do
+  "$segsweep" slurm status | grep -q " trial [0-9]" && break
+  sleep 1
+done
 echo "\$ segsweep slurm status"
 "$segsweep" slurm status
 echo "\$ eval \"\$(segsweep slurm env)\""
