@@ -4,6 +4,7 @@
 
 #include <cctype>
 #include <sstream>
+#include <utility>
 
 #include "cli/slurm_process.h"
 #include "cli/slurm_run_folder.h"
@@ -41,6 +42,137 @@ std::string coordinator_listen(const LaunchPlan& plan) {
 std::string coordinator_time(const LaunchOptions& options) {
     return options.coordinator_time.empty() ? options.time_limit : options.coordinator_time;
 }
+
+// Replaces each @KEY@ of `text` by its value.
+std::string fill(std::string text, const std::vector<std::pair<std::string, std::string>>& values) {
+    for (const auto& [key, value] : values) {
+        for (size_t at = text.find(key); at != std::string::npos; at = text.find(key, at + value.size()))
+            text.replace(at, key.size(), value);
+    }
+    return text;
+}
+
+// The coordinator job after its #SBATCH lines (@KEY@: filled in by coordinator_script).
+constexpr const char* kCoordinatorBody = R"(set -u
+umask 077
+# Everything of the run is found through SEGSWEEP_HOME (address, keys), never the caller's settings.
+unset SEGSWEEP_COORDINATOR SEGSWEEP_KEYS
+export SEGSWEEP_HOME=@RUN@
+segsweep=@SEGSWEEP@
+endpoint=$SEGSWEEP_HOME/coordinator.endpoint
+rm -f "$endpoint"
+"$segsweep" coordinator --listen @LISTEN@ --db @DB@ --runs @TRIALS@ &
+coordinator=$!
+requeue=0
+trap 'kill -TERM $coordinator 2>/dev/null' TERM INT
+trap 'requeue=1; kill -TERM $coordinator 2>/dev/null' @SIGNAL@
+until [ -s "$endpoint" ]; do
+  if ! kill -0 $coordinator 2>/dev/null; then
+    wait $coordinator
+    echo "error: the coordinator exited (status $?) before publishing its address" >&2
+    exit 1
+  fi
+  sleep 0.2
+done
+echo "coordinator $(cat "$endpoint") pid $coordinator host $(hostname) job ${SLURM_JOB_ID:-none}"
+if [ ! -s "$SEGSWEEP_HOME/sweep.id" ]; then
+  if submitted=$("$segsweep" submit "$SEGSWEEP_HOME/sweep.json"); then
+    echo "$submitted"
+    echo "$submitted" | grep -o '[0-9][0-9]*' | head -n 1 > "$SEGSWEEP_HOME/sweep.id.tmp"
+    mv "$SEGSWEEP_HOME/sweep.id.tmp" "$SEGSWEEP_HOME/sweep.id"
+  else
+    echo "error: submitting $SEGSWEEP_HOME/sweep.json failed; stopping the coordinator" >&2
+    kill -TERM $coordinator
+  fi
+fi
+# `wait` returns early when a trapped signal arrives: wait until the coordinator is gone.
+while :; do
+  wait $coordinator
+  status=$?
+  kill -0 $coordinator 2>/dev/null || break
+done
+echo "coordinator exited with status $status"
+if [ "$requeue" = 1 ] && [ -n "${SLURM_JOB_ID:-}" ] && [ ! -e "$SEGSWEEP_HOME/stop-requested" ]; then
+  echo "time limit near: requeueing job $SLURM_JOB_ID"
+  scontrol requeue "$SLURM_JOB_ID"
+fi
+exit $status
+)";
+
+// One worker array element after its #SBATCH lines (@KEY@: filled in by worker_script).
+constexpr const char* kWorkerBody = R"(set -u
+umask 077
+# Everything of the run is found through SEGSWEEP_HOME (address, keys), never the caller's settings.
+unset SEGSWEEP_COORDINATOR SEGSWEEP_KEYS
+export SEGSWEEP_HOME=@RUN@
+export OMP_NUM_THREADS=@CPUS@
+endpoint=$SEGSWEEP_HOME/coordinator.endpoint
+mkdir -p "$SEGSWEEP_HOME/workers"
+
+wait_for_endpoint() {
+  local waited=0
+  until [ -s "$endpoint" ]; do
+    if [ "$waited" -ge @WAIT_S@ ]; then
+      echo "error: no $endpoint after @WAIT_S@ s: is the coordinator running?" >&2
+      return 1
+    fi
+    sleep @POLL_S@
+    waited=$((waited + @POLL_S@))
+  done
+}
+
+# Rank 0 records its host and pid in $SEGSWEEP_HOME/workers/<job id> (then execs the worker, same
+# pid): `segsweep slurm status` maps the coordinator's workers to array elements with it.
+start_worker() {
+  address=$(cat "$endpoint")
+  echo "worker ${SLURM_ARRAY_JOB_ID:-}_${SLURM_ARRAY_TASK_ID:-} job ${SLURM_JOB_ID:-} restart ${SLURM_RESTART_COUNT:-0} on $(hostname): coordinator $address"
+  srun --mpi=pmix --kill-on-bad-exit=1 --ntasks=@RANKS@ --cpus-per-task=@CPUS@ \
+    bash -c '[ "$SLURM_PROCID" != 0 ] || echo "$(hostname) $$" > "$SEGSWEEP_HOME/workers/$SLURM_JOB_ID"; exec "$@"' \
+    worker-rank @SEGSWEEP@ worker --exit-when-idle --threads @CPUS@ &
+  worker=$!
+}
+
+wait_for_endpoint || exit 1
+start_worker
+time_limit=0
+moved=0
+trap 'time_limit=1; kill -@SIGNAL@ $worker 2>/dev/null' @SIGNAL@
+# SIGTERM (preemption, scancel) reaches the ranks from SLURM itself; srun must not get it from
+# here: srun answers SIGTERM by killing the step before the ranks have checkpointed.
+trap 'echo "SIGTERM: waiting for the worker to checkpoint and report"' TERM
+while :; do
+  # One look at the address file every @POLL_S@ s; a trapped signal ends the wait early.
+  sleep @POLL_S@ &
+  wait $!
+  if ! kill -0 $worker 2>/dev/null; then
+    wait $worker
+    status=$?
+    echo "worker exited with status $status"
+    if [ "$moved" = 1 ] && [ "$time_limit" = 0 ] && [ ! -e "$SEGSWEEP_HOME/stop-requested" ]; then
+      moved=0
+      wait_for_endpoint || exit 1
+      start_worker
+      continue
+    fi
+    break
+  fi
+  current=$(cat "$endpoint" 2>/dev/null || true)
+  if [ "$moved" = 0 ] && [ -n "$current" ] && [ "$current" != "$address" ]; then
+    echo "the coordinator moved to $current: the worker checkpoints and starts again"
+    moved=1
+    scancel --signal=TERM "$SLURM_JOB_ID"
+  fi
+done
+if [ "$time_limit" = 1 ]; then
+  if [ -e "$SEGSWEEP_HOME/stop-requested" ]; then
+    echo "time limit near; segsweep slurm stop was run: not requeued"
+  else
+    echo "time limit near: requeueing job $SLURM_JOB_ID"
+    scontrol requeue "$SLURM_JOB_ID"
+  fi
+fi
+exit $status
+)";
 
 }  // namespace
 
@@ -102,51 +234,12 @@ std::string coordinator_script(const LaunchPlan& plan) {
         << "#SBATCH --cpus-per-task=" << kCoordinatorCpus << "\n"
         << "#SBATCH --signal=B:" << kPreemptSignal << "@" << kPreemptSignalLeadS << "\n";
     common_directives(out, plan, coordinator_time(plan.options), "coordinator-%j.out");
-    out << "set -u\n"
-        << "umask 077\n"
-        << "# Everything of the run is found through SEGSWEEP_HOME (address, keys), never the caller's settings.\n"
-        << "unset SEGSWEEP_COORDINATOR SEGSWEEP_KEYS\n"
-        << "export SEGSWEEP_HOME=" << shell_quote(plan.run_dir) << "\n"
-        << "segsweep=" << shell_quote(plan.segsweep) << "\n"
-        << "endpoint=$SEGSWEEP_HOME/coordinator.endpoint\n"
-        << "rm -f \"$endpoint\"\n"
-        << "\"$segsweep\" coordinator --listen " << shell_quote(coordinator_listen(plan)) << " --db "
-        << shell_quote(plan.db) << " --runs " << shell_quote(RunFolder{plan.run_dir}.trials_dir()) << " &\n"
-        << "coordinator=$!\n"
-        << "requeue=0\n"
-        << "trap 'kill -TERM $coordinator 2>/dev/null' TERM INT\n"
-        << "trap 'requeue=1; kill -TERM $coordinator 2>/dev/null' " << kPreemptSignal << "\n"
-        << "until [ -s \"$endpoint\" ]; do\n"
-        << "  if ! kill -0 $coordinator 2>/dev/null; then\n"
-        << "    wait $coordinator\n"
-        << "    echo \"error: the coordinator exited (status $?) before publishing its address\" >&2\n"
-        << "    exit 1\n"
-        << "  fi\n"
-        << "  sleep 0.2\n"
-        << "done\n"
-        << "echo \"coordinator $(cat \"$endpoint\") pid $coordinator host $(hostname) job ${SLURM_JOB_ID:-none}\"\n"
-        << "if [ ! -s \"$SEGSWEEP_HOME/sweep.id\" ]; then\n"
-        << "  if submitted=$(\"$segsweep\" submit \"$SEGSWEEP_HOME/sweep.json\"); then\n"
-        << "    echo \"$submitted\"\n"
-        << "    echo \"$submitted\" | grep -o '[0-9][0-9]*' | head -n 1 > \"$SEGSWEEP_HOME/sweep.id.tmp\"\n"
-        << "    mv \"$SEGSWEEP_HOME/sweep.id.tmp\" \"$SEGSWEEP_HOME/sweep.id\"\n"
-        << "  else\n"
-        << "    echo \"error: submitting $SEGSWEEP_HOME/sweep.json failed; stopping the coordinator\" >&2\n"
-        << "    kill -TERM $coordinator\n"
-        << "  fi\n"
-        << "fi\n"
-        << "# `wait` returns early when a trapped signal arrives: wait until the coordinator is gone.\n"
-        << "while :; do\n"
-        << "  wait $coordinator\n"
-        << "  status=$?\n"
-        << "  kill -0 $coordinator 2>/dev/null || break\n"
-        << "done\n"
-        << "echo \"coordinator exited with status $status\"\n"
-        << "if [ \"$requeue\" = 1 ] && [ -n \"${SLURM_JOB_ID:-}\" ] && [ ! -e \"$SEGSWEEP_HOME/stop-requested\" ]; then\n"
-        << "  echo \"time limit near: requeueing job $SLURM_JOB_ID\"\n"
-        << "  scontrol requeue \"$SLURM_JOB_ID\"\n"
-        << "fi\n"
-        << "exit $status\n";
+    out << fill(kCoordinatorBody, {{"@RUN@", shell_quote(plan.run_dir)},
+                                   {"@SEGSWEEP@", shell_quote(plan.segsweep)},
+                                   {"@LISTEN@", shell_quote(coordinator_listen(plan))},
+                                   {"@DB@", shell_quote(plan.db)},
+                                   {"@TRIALS@", shell_quote(RunFolder{plan.run_dir}.trials_dir())},
+                                   {"@SIGNAL@", kPreemptSignal}});
     return out.str();
 }
 
@@ -162,7 +255,8 @@ std::string worker_script(const LaunchPlan& plan) {
         << "# (preemption, scancel) reach the ranks: the worker checkpoints, reports its trial\n"
         << "# preempted (it resumes from the checkpoint on the next worker, using no restart) and exits.\n"
         << "# After SIGUSR2 the element requeues itself, unless `segsweep slurm stop` was run; after a\n"
-        << "# preemption SLURM requeues it (--requeue).\n"
+        << "# preemption SLURM requeues it (--requeue). When a requeued coordinator publishes a new\n"
+        << "# address, the worker checkpoints and starts again against it.\n"
         << "#SBATCH --job-name=segsweep-" << name << "-workers\n"
         << "#SBATCH --array=0-" << plan.options.workers - 1 << "\n"
         << "#SBATCH --nodes=" << shape.nodes << "\n"
@@ -172,53 +266,13 @@ std::string worker_script(const LaunchPlan& plan) {
     if (shape.gpus) out << "#SBATCH --gres=gpu:" << shape.ranks_per_node << "\n";
     out << "#SBATCH --signal=B:" << kPreemptSignal << "@" << kPreemptSignalLeadS << "\n";
     common_directives(out, plan, plan.options.time_limit, "worker-%A_%a.out");
-    out << "set -u\n"
-        << "umask 077\n"
-        << "# Everything of the run is found through SEGSWEEP_HOME (address, keys), never the caller's settings.\n"
-        << "unset SEGSWEEP_COORDINATOR SEGSWEEP_KEYS\n"
-        << "export SEGSWEEP_HOME=" << shell_quote(plan.run_dir) << "\n"
-        << "export OMP_NUM_THREADS=" << shape.cpus_per_rank << "\n"
-        << "endpoint=$SEGSWEEP_HOME/coordinator.endpoint\n"
-        << "waited=0\n"
-        << "until [ -s \"$endpoint\" ]; do\n"
-        << "  if [ \"$waited\" -ge " << kEndpointWaitS << " ]; then\n"
-        << "    echo \"error: no $endpoint after " << kEndpointWaitS << " s: is the coordinator running?\" >&2\n"
-        << "    exit 1\n"
-        << "  fi\n"
-        << "  sleep " << kEndpointPollS << "\n"
-        << "  waited=$((waited + " << kEndpointPollS << "))\n"
-        << "done\n"
-        << "echo \"worker ${SLURM_ARRAY_JOB_ID:-}_${SLURM_ARRAY_TASK_ID:-} job ${SLURM_JOB_ID:-} restart "
-           "${SLURM_RESTART_COUNT:-0} on $(hostname): coordinator $(cat \"$endpoint\")\"\n"
-        << "# Rank 0 records its host and pid in $SEGSWEEP_HOME/workers/<job id> (then execs the worker, same\n"
-        << "# pid): `segsweep slurm status` maps the coordinator's workers to array elements with it.\n"
-        << "mkdir -p \"$SEGSWEEP_HOME/workers\"\n"
-        << "srun --mpi=pmix --kill-on-bad-exit=1 --ntasks=" << shape.ranks << " --cpus-per-task=" << shape.cpus_per_rank
-        << " bash -c '[ \"$SLURM_PROCID\" != 0 ] || echo \"$(hostname) $$\" > "
-           "\"$SEGSWEEP_HOME/workers/$SLURM_JOB_ID\"; exec \"$@\"' worker-rank "
-        << shell_quote(plan.segsweep) << " worker --exit-when-idle --threads " << shape.cpus_per_rank << " &\n"
-        << "worker=$!\n"
-        << "time_limit=0\n"
-        << "trap 'time_limit=1; kill -" << kPreemptSignal << " $worker 2>/dev/null' " << kPreemptSignal << "\n"
-        << "# SIGTERM (preemption, scancel) reaches the ranks from SLURM itself; srun must not get it from\n"
-        << "# here: srun answers SIGTERM by killing the step before the ranks have checkpointed.\n"
-        << "trap 'echo \"SIGTERM: waiting for the worker to checkpoint and report\"' TERM\n"
-        << "# `wait` returns early when a trapped signal arrives: wait until the worker is gone.\n"
-        << "while :; do\n"
-        << "  wait $worker\n"
-        << "  status=$?\n"
-        << "  kill -0 $worker 2>/dev/null || break\n"
-        << "done\n"
-        << "echo \"worker exited with status $status\"\n"
-        << "if [ \"$time_limit\" = 1 ]; then\n"
-        << "  if [ -e \"$SEGSWEEP_HOME/stop-requested\" ]; then\n"
-        << "    echo \"time limit near; segsweep slurm stop was run: not requeued\"\n"
-        << "  else\n"
-        << "    echo \"time limit near: requeueing job $SLURM_JOB_ID\"\n"
-        << "    scontrol requeue \"$SLURM_JOB_ID\"\n"
-        << "  fi\n"
-        << "fi\n"
-        << "exit $status\n";
+    out << fill(kWorkerBody, {{"@RUN@", shell_quote(plan.run_dir)},
+                              {"@SEGSWEEP@", shell_quote(plan.segsweep)},
+                              {"@RANKS@", std::to_string(shape.ranks)},
+                              {"@CPUS@", std::to_string(shape.cpus_per_rank)},
+                              {"@WAIT_S@", std::to_string(kEndpointWaitS)},
+                              {"@POLL_S@", std::to_string(kEndpointPollS)},
+                              {"@SIGNAL@", kPreemptSignal}});
     return out.str();
 }
 

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <regex>
 
 #include "cli/slurm_launch_plan.h"
 #include "cli/slurm_process.h"
@@ -34,6 +35,9 @@ LaunchPlan plan_for(int ranks, int cpus_per_rank, bool gpus, int workers) {
 bool has_line(const std::string& text, const std::string& line) {
     return ("\n" + text + "\n").find("\n" + line + "\n") != std::string::npos;
 }
+
+// A template placeholder (@KEY@) left unfilled.
+bool has_placeholder(const std::string& text) { return std::regex_search(text, std::regex("@[A-Z_]+@")); }
 
 // bash -n on the script text: 0 when it parses.
 int bash_syntax_check(const std::string& script, const std::string& name) {
@@ -92,11 +96,13 @@ TEST(WorkerScript, ArrayOfMpiJobsWithTheSweepResources) {
     EXPECT_TRUE(has_line(script, "#SBATCH --job-name=segsweep-tiny-sweep-workers"));
     EXPECT_TRUE(has_line(script, "export SEGSWEEP_HOME=/shared/runs/tiny-1"));
     EXPECT_TRUE(has_line(script, "export OMP_NUM_THREADS=3"));
-    EXPECT_NE(script.find("srun --mpi=pmix --kill-on-bad-exit=1 --ntasks=2 --cpus-per-task=3 bash -c"), std::string::npos)
+    EXPECT_NE(script.find("srun --mpi=pmix --kill-on-bad-exit=1 --ntasks=2 --cpus-per-task=3 \\"), std::string::npos)
         << script;
     EXPECT_NE(script.find("worker-rank /shared/bin/segsweep worker --exit-when-idle --threads 3 &"), std::string::npos);
     EXPECT_EQ(script.find("--gres"), std::string::npos) << "CPU ranks ask for no GPU";
     EXPECT_NE(script.find("scontrol requeue"), std::string::npos);
+    EXPECT_EQ(script.find("kill -TERM $worker"), std::string::npos) << "srun kills the step on SIGTERM";
+    EXPECT_FALSE(has_placeholder(script)) << script;
     EXPECT_EQ(bash_syntax_check(script, "workers.sbatch"), 0) << script;
 }
 
@@ -144,6 +150,7 @@ TEST(CoordinatorScript, OneTaskThatSubmitsTheSweepOnce) {
         << script;
     EXPECT_NE(script.find("if [ ! -s \"$SEGSWEEP_HOME/sweep.id\" ]"), std::string::npos) << "no second submit";
     EXPECT_EQ(bash_syntax_check(script, "coordinator.sbatch"), 0) << script;
+    EXPECT_FALSE(has_placeholder(script)) << script;
     plan.options.port = 5555;
     EXPECT_NE(coordinator_script(plan).find("--listen 'tcp://*:5555'"), std::string::npos);
 }

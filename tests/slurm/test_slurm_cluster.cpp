@@ -5,7 +5,9 @@
 //     trial completes and is on the leaderboard;
 //   - a sweep with the coordinator on this node: `scancel --signal=USR2` hits one worker mid-trial;
 //     its trial is recorded preempted (no restart used), resumes from its checkpoint on the
-//     other worker and completes, with one result and every epoch once.
+//     other worker and completes, with one result and every epoch once;
+//   - the same with the time-limit warning (USR2 to the batch shell, as --signal=B:USR2@120
+//     sends it): the element also requeues itself and runs again.
 // Skips, saying why, without root or without the SLURM daemons installed.
 #include <gtest/gtest.h>
 
@@ -25,8 +27,10 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr int kSweepTimeoutS = 420;       // s a tiny sweep may take on a loaded 2-core machine
-constexpr int kMidTrialTimeoutS = 240;    // s to wait until both workers are inside a trial
+constexpr int kMidTrialTimeoutS = 240;    // s to wait until a worker is inside a trial
 constexpr int kPollMs = 300;              // ms between status polls
+constexpr int kRequeueTimeoutS = 180;     // s for a requeued element to wait out its delay and run again
+constexpr int kPreemptEpochs = 6;         // epochs of the preemption sweeps' trials
 
 std::string read_file(const fs::path& path) {
     std::ifstream in(path);
@@ -131,6 +135,100 @@ protected:
         return text;
     }
 
+    // Launches (coordinator on this node, 2 one-rank workers) `trials` trials of 6 epochs of
+    // about a second each: long enough to be caught mid-trial. Returns the sweep id.
+    std::string launch_preemption_sweep(const std::string& name, int trials) {
+        nlohmann::json rates = nlohmann::json::array();
+        for (int i = 0; i < trials; ++i) rates.push_back(0.001 * (i + 1));
+        std::string sweep = write_sweep(name,
+                                        {{"learning_rate", {{"values", rates}}},
+                                         {"num_epochs", {{"value", kPreemptEpochs}}},
+                                         {"steps_per_epoch", {{"value", 100}}}},
+                                        1);
+        CommandResult launched = run_segsweep("", {"slurm", "launch", sweep, "--workers", "2", "--gpus", "no",
+                                                   "--coordinator-here", "--run-dir", run_, "--wait", "60"});
+        EXPECT_EQ(launched.exit_code, 0) << launched.out << launched.err;
+        return sweep_id();
+    }
+
+    struct MidTrial {
+        std::string job_id;   // the array element's own job id
+        int64_t trial_id = 0;
+    };
+
+    // Waits until the worker of array element `index` is inside a trial with at least one epoch
+    // done and two to go (trial_id 0 when that never happens).
+    MidTrial wait_until_element_mid_trial(const std::string& sweep, const std::string& index) {
+        LaunchRecord record = read_launch_record(RunFolder{run_});
+        MidTrial found;
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kMidTrialTimeoutS);
+        while (std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(kPollMs));
+            for (const auto& row : query_jobs({}, {record.worker_job}))
+                if (row.index == index && row.state == "RUNNING") found.job_id = row.job_id;
+            if (found.job_id.empty()) continue;
+            std::string owner = read_file(fs::path(run_) / "workers" / found.job_id);  // "HOST PID\n"
+            if (owner.find(' ') == std::string::npos) continue;
+            std::string prefix = owner.substr(0, owner.find(' ')) + ":" +
+                                 owner.substr(owner.find(' ') + 1, owner.find('\n') - owner.find(' ') - 1) + ":";
+            nlohmann::json status = parse_json(client({"status", sweep, "--json"}), "status");
+            nlohmann::json sweeps = status.value("sweeps", nlohmann::json::array());
+            if (!sweeps.empty() && sweeps[0].value("done", false)) break;  // too late: every trial is over
+            for (const auto& running : status.value("running", nlohmann::json::array())) {
+                int epoch = running.value("epoch", 0);
+                if (running.value("worker_id", "").rfind(prefix, 0) == 0 && epoch >= 1 && epoch <= kPreemptEpochs - 2) {
+                    found.trial_id = running.value("trial_id", int64_t{0});
+                    return found;
+                }
+            }
+        }
+        return found;
+    }
+
+    void expect_all_completed_without_restarts(const std::string& sweep, size_t trial_count) {
+        nlohmann::json all = trials(sweep);
+        ASSERT_TRUE(all.is_array());
+        ASSERT_EQ(all.size(), trial_count) << all.dump(2);
+        for (const auto& trial : all) {
+            EXPECT_EQ(trial.value("state", ""), "completed") << trial.dump(2);
+            EXPECT_EQ(trial.value("restarts", -1), 0) << "a preemption uses no restart: " << trial.dump(2);
+        }
+    }
+
+    // The trial was preempted once, resumed on another worker, and has one result (from attempt
+    // 2) and each epoch once: it continued from its checkpoint instead of starting again.
+    void expect_resumed_once(int64_t trial_id) {
+        nlohmann::json shown = parse_json(
+            client({"show", std::to_string(trial_id), "--format", "json", "--db", run_ + "/coordinator.db"}), "show");
+        const nlohmann::json& trial = shown["trial"];
+        EXPECT_EQ(trial.value("state", ""), "completed") << shown.dump(2);
+        EXPECT_EQ(trial.value("preemptions", 0), 1) << shown.dump(2);
+        EXPECT_EQ(trial.value("restarts", -1), 0);
+        const nlohmann::json& attempts = shown["attempts"];
+        ASSERT_EQ(attempts.size(), 2u) << shown.dump(2);
+        EXPECT_EQ(attempts[0].value("outcome", ""), "preempted");
+        EXPECT_EQ(attempts[1].value("outcome", ""), "completed");
+        EXPECT_NE(attempts[0].value("worker", ""), attempts[1].value("worker", "")) << "resumed on the next worker";
+        ASSERT_TRUE(shown["result"].is_object()) << shown.dump(2);
+        EXPECT_EQ(shown["result"].value("attempt", 0), 2);
+        EXPECT_EQ(shown["result"].value("epochs_run", 0), kPreemptEpochs);
+        const nlohmann::json& curve = shown["curve"];
+        ASSERT_EQ(curve.size(), static_cast<size_t>(kPreemptEpochs)) << shown.dump(2);
+        for (int epoch = 1; epoch <= kPreemptEpochs; ++epoch) EXPECT_EQ(curve[epoch - 1].value("epoch", 0), epoch);
+    }
+
+    // The log of the worker array element whose file name ends with `suffix` ("_0.out").
+    std::string element_log(const std::string& suffix) {
+        std::string text;
+        for (const auto& entry : fs::directory_iterator(fs::path(run_) / "logs")) {
+            std::string name = entry.path().filename().string();
+            if (name.rfind("worker-", 0) == 0 && name.size() > suffix.size() &&
+                name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0)
+                text += read_file(entry.path());
+        }
+        return text;
+    }
+
     static LocalCluster* cluster_;
     static std::string setup_error_;
     fs::path dir_;
@@ -205,81 +303,50 @@ TEST_F(SlurmCluster, SweepOnTwoArrayWorkersOfTwoRanksCompletesEveryTrial) {
 }
 
 TEST_F(SlurmCluster, PreemptedWorkerTrialResumesElsewhereAndCompletesOnce) {
-    constexpr int kEpochs = 6;
-    std::string sweep = write_sweep("slurm_preempt",
-                                    {{"learning_rate", {{"values", {0.001, 0.01}}}},
-                                     {"num_epochs", {{"value", kEpochs}}},
-                                     {"steps_per_epoch", {{"value", 100}}}},
-                                    1);
-    CommandResult launched = run_segsweep("", {"slurm", "launch", sweep, "--workers", "2", "--gpus", "no",
-                                               "--coordinator-here", "--run-dir", run_, "--wait", "60"});
-    ASSERT_EQ(launched.exit_code, 0) << launched.out << launched.err;
-    std::string id = sweep_id();
-    ASSERT_FALSE(id.empty()) << launched.out;
-
-    // Wait until element 0's worker is inside a trial with at least one epoch done (and more to go).
-    LaunchRecord record = read_launch_record(RunFolder{run_});
-    std::string element0;
-    int64_t victim_trial = 0;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kMidTrialTimeoutS);
-    while (victim_trial == 0 && std::chrono::steady_clock::now() < deadline) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(kPollMs));
-        for (const auto& row : query_jobs({}, {record.worker_job}))
-            if (row.index == "0" && row.state == "RUNNING") element0 = row.job_id;
-        if (element0.empty()) continue;
-        std::string owner = read_file(fs::path(run_) / "workers" / element0);  // "HOST PID\n"
-        if (owner.empty()) continue;
-        std::string host = owner.substr(0, owner.find(' '));
-        std::string pid = owner.substr(owner.find(' ') + 1);
-        pid = pid.substr(0, pid.find('\n'));
-        nlohmann::json status = parse_json(client({"status", id, "--json"}), "status");
-        if (status.value("running", nlohmann::json::array()).empty() && !status.value("sweeps", nlohmann::json::array()).empty() &&
-            status["sweeps"][0].value("done", false))
-            break;  // too late: every trial is over
-        for (const auto& running : status.value("running", nlohmann::json::array())) {
-            std::string worker = running.value("worker_id", "");
-            int epoch = running.value("epoch", 0);
-            if (worker.rfind(host + ":" + pid + ":", 0) == 0 && epoch >= 1 && epoch < kEpochs - 1)
-                victim_trial = running.value("trial_id", int64_t{0});
-        }
-    }
-    ASSERT_NE(victim_trial, 0) << "element 0 never got mid-trial\n" << logs();
-    CommandResult signalled = run_command({"scancel", "--signal=USR2", element0});
+    std::string id = launch_preemption_sweep("slurm_preempt", 2);
+    ASSERT_FALSE(id.empty());
+    MidTrial victim = wait_until_element_mid_trial(id, "0");
+    ASSERT_NE(victim.trial_id, 0) << "element 0 never got mid-trial\n" << logs();
+    // The job steps only (the ranks), as SLURM's own preemption signal would reach them.
+    CommandResult signalled = run_command({"scancel", "--signal=USR2", victim.job_id});
     ASSERT_EQ(signalled.exit_code, 0) << signalled.err;
 
     wait_for_sweep(id);
-    nlohmann::json all = trials(id);
-    ASSERT_TRUE(all.is_array());
-    ASSERT_EQ(all.size(), 2u) << all.dump(2);
-    for (const auto& trial : all) {
-        EXPECT_EQ(trial.value("state", ""), "completed") << trial.dump(2);
-        EXPECT_EQ(trial.value("restarts", -1), 0) << "a preemption uses no restart: " << trial.dump(2);
-    }
-
-    nlohmann::json shown = parse_json(
-        client({"show", std::to_string(victim_trial), "--format", "json", "--db", run_ + "/coordinator.db"}), "show");
-    const nlohmann::json& trial = shown["trial"];
-    EXPECT_EQ(trial.value("state", ""), "completed") << shown.dump(2);
-    EXPECT_EQ(trial.value("preemptions", 0), 1) << shown.dump(2);
-    EXPECT_EQ(trial.value("restarts", -1), 0);
-    const nlohmann::json& attempts = shown["attempts"];
-    ASSERT_EQ(attempts.size(), 2u) << shown.dump(2);
-    EXPECT_EQ(attempts[0].value("outcome", ""), "preempted");
-    EXPECT_EQ(attempts[1].value("outcome", ""), "completed");
-    EXPECT_NE(attempts[0].value("worker", ""), attempts[1].value("worker", "")) << "resumed on the next worker";
-    // One result, from the resumed attempt; every epoch recorded once (resumed, not restarted).
-    ASSERT_TRUE(shown["result"].is_object()) << shown.dump(2);
-    EXPECT_EQ(shown["result"].value("attempt", 0), 2);
-    EXPECT_EQ(shown["result"].value("epochs_run", 0), kEpochs);
-    const nlohmann::json& curve = shown["curve"];
-    ASSERT_EQ(curve.size(), static_cast<size_t>(kEpochs)) << shown.dump(2);
-    for (int epoch = 1; epoch <= kEpochs; ++epoch) EXPECT_EQ(curve[epoch - 1].value("epoch", 0), epoch);
-    // The signalled element was not requeued: a manual signal is not a time limit.
-    std::string element0_log;
-    for (const auto& entry : fs::directory_iterator(fs::path(run_) / "logs"))
-        if (entry.path().filename().string().find("_0.out") != std::string::npos) element0_log = read_file(entry.path());
-    EXPECT_NE(element0_log.find("preempted"), std::string::npos) << element0_log;
+    expect_all_completed_without_restarts(id, 2);
+    expect_resumed_once(victim.trial_id);
+    // The signalled element was not requeued: a signal to the ranks alone is not a time limit.
+    std::string element0_log = element_log("_0.out");
+    EXPECT_NE(element0_log.find("preempted (SIGUSR2)"), std::string::npos) << element0_log;
     EXPECT_EQ(element0_log.find("requeueing"), std::string::npos) << element0_log;
+}
+
+TEST_F(SlurmCluster, TimeLimitWarningRequeuesTheWorkerAndItsTrialResumes) {
+    std::string id = launch_preemption_sweep("slurm_time_limit", 3);
+    ASSERT_FALSE(id.empty());
+    MidTrial victim = wait_until_element_mid_trial(id, "0");
+    ASSERT_NE(victim.trial_id, 0) << "element 0 never got mid-trial\n" << logs();
+    // What --signal=B:USR2@120 does 120 s before the time limit: USR2 to the batch shell.
+    CommandResult signalled = run_command({"scancel", "--batch", "--signal=USR2", victim.job_id});
+    ASSERT_EQ(signalled.exit_code, 0) << signalled.err;
+
+    wait_for_sweep(id);
+    expect_all_completed_without_restarts(id, 3);
+    expect_resumed_once(victim.trial_id);
+    // The element requeued itself and ran again (SLURM_RESTART_COUNT 1) once its delay was over.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kRequeueTimeoutS);
+    std::string element0_log;
+    bool restarted_and_ended = false;
+    while (!restarted_and_ended && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(kPollMs));
+        element0_log = element_log("_0.out");
+        std::vector<QueueRow> rows = query_jobs({}, {read_launch_record(RunFolder{run_}).worker_job});
+        bool ended = !rows.empty();
+        for (const auto& row : rows)
+            if (row.index == "0" && state_is_active(row.state)) ended = false;
+        restarted_and_ended = ended && element0_log.find(" restart 1 on ") != std::string::npos;
+    }
+    EXPECT_TRUE(restarted_and_ended) << element0_log;
+    EXPECT_NE(element0_log.find("time limit near: requeueing job " + victim.job_id), std::string::npos) << element0_log;
 }
 
 }  // namespace
