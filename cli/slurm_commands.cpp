@@ -25,14 +25,16 @@ void add_launch(CLI::App& slurm) {
     launch->add_option("FILE", o.sweep_file, "Sweep file (JSON or YAML)")->required()->check(CLI::ExistingFile);
     launch->add_option("--partition,-p", o.partition, "SLURM partition (default: the cluster's default)");
     launch->add_option("--workers,-w", o.workers, "Worker array elements")->capture_default_str();
-    launch->add_option("--time,-t", o.time_limit, "Time limit of each worker job (sbatch --time; default: the partition's)");
+    launch->add_option("--time,-t", o.time_limit,
+                       "Time limit of each worker job (sbatch --time; default: the partition's)");
     launch->add_option("--coordinator-time", o.coordinator_time, "Time limit of the coordinator job (default: --time)");
     launch->add_option("--account,-A", o.account, "SLURM account to charge");
     launch->add_flag("--coordinator-here", o.coordinator_here,
                      "Run the coordinator on this (login) node instead of as a job");
     launch->add_flag("--dry-run", o.dry_run, "Print the batch scripts and sbatch commands; submit nothing");
-    launch->add_option("--gpus", flags->gpus,
-                       "One GPU per rank: auto (when sinfo lists gpu GRES on the partition), yes or no")
+    launch
+        ->add_option("--gpus", flags->gpus,
+                     "One GPU per rank: auto (when sinfo lists gpu GRES on the partition), yes or no")
         ->check(CLI::IsMember({"auto", "yes", "no"}))
         ->capture_default_str();
     launch->add_option("--ranks-per-node", o.ranks_per_node,
@@ -53,8 +55,8 @@ void add_launch(CLI::App& slurm) {
 
 void add_status(CLI::App& slurm) {
     auto run_dir = std::make_shared<std::string>();
-    CLI::App* status = slurm.add_subcommand(
-        "status", "The SLURM jobs of a launch (coordinator, each worker) with their states");
+    CLI::App* status =
+        slurm.add_subcommand("status", "The SLURM jobs of a launch (coordinator, each worker) with their states");
     status->add_option("RUN", *run_dir, "Run folder (default: the latest launch)");
     status->callback([run_dir] { slurm::print_status(slurm::resolve_run_folder(*run_dir), std::cout); });
 }

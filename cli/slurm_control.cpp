@@ -62,8 +62,9 @@ void print_rows(std::ostream& out, const std::vector<StatusRow>& rows) {
     auto print = [&](const StatusRow& row) {
         std::ostringstream line;
         line << std::left << std::setw(10) << row.job << std::setw(13) << row.role << std::setw(12) << row.state
-             << std::setw(9) << row.elapsed << std::setw(14) << row.limit << std::setw(static_cast<int>(where_width) + 2)
-             << row.where << std::setw(static_cast<int>(worker_width) + 2) << row.worker << row.trial;
+             << std::setw(9) << row.elapsed << std::setw(14) << row.limit
+             << std::setw(static_cast<int>(where_width) + 2) << row.where
+             << std::setw(static_cast<int>(worker_width) + 2) << row.worker << row.trial;
         std::string text = line.str();
         while (!text.empty() && text.back() == ' ') text.pop_back();
         out << text << "\n";
@@ -109,11 +110,13 @@ std::string worker_key_of_job(const RunFolder& run, const std::string& job_id) {
 }
 
 // The coordinator's worker entry for a SLURM job, if it is connected.
-std::optional<nlohmann::json> worker_of_job(const RunFolder& run, const CoordinatorView& view, const std::string& job_id) {
+std::optional<nlohmann::json> worker_of_job(const RunFolder& run, const CoordinatorView& view,
+                                            const std::string& job_id) {
     std::string key = worker_key_of_job(run, job_id);
     if (key.empty() || !view.workers.is_object()) return std::nullopt;
     for (const auto& worker : view.workers.value("workers", nlohmann::json::array())) {
-        std::string host_pid = worker.value("host", std::string()) + ":" + std::to_string(worker.value("pid", int64_t{0}));
+        std::string host_pid =
+            worker.value("host", std::string()) + ":" + std::to_string(worker.value("pid", int64_t{0}));
         if (host_pid == key) return worker;
     }
     return std::nullopt;
@@ -229,13 +232,15 @@ void print_status(const RunFolder& run, std::ostream& out) {
         if (coordinator_rows.empty())
             rows.push_back({record.coordinator_job, "coordinator", "GONE", "", "", "(not in squeue)", "", ""});
         for (const auto& row : coordinator_rows)
-            rows.push_back({row.display_id(), "coordinator", row.state, row.elapsed, row.time_limit, row.where, "", ""});
+            rows.push_back(
+                {row.display_id(), "coordinator", row.state, row.elapsed, row.time_limit, row.where, "", ""});
     }
     std::vector<QueueRow> workers = rows_of(record, record.worker_job);
     if (workers.empty() && !record.worker_job.empty())
         rows.push_back({record.worker_job, "workers", "GONE", "", "", "(not in squeue)", "", ""});
     for (const auto& row : workers) {
-        StatusRow status{row.display_id(), "worker " + row.index, row.state, row.elapsed, row.time_limit, row.where, "", ""};
+        StatusRow status{
+            row.display_id(), "worker " + row.index, row.state, row.elapsed, row.time_limit, row.where, "", ""};
         if (auto worker = worker_of_job(run, view, row.job_id)) {
             status.worker = worker->value("worker_id", std::string());
             status.trial = trial_text(view, *worker);
@@ -248,8 +253,11 @@ void print_status(const RunFolder& run, std::ostream& out) {
 std::string run_environment(const RunFolder& run) {
     LaunchRecord record = read_launch_record(run);
     return "unset SEGSWEEP_COORDINATOR SEGSWEEP_KEYS\n"
-           "export SEGSWEEP_HOME=" + shell_quote(run.dir) + "\n"
-           "export SEGSWEEP_DB=" + shell_quote(record.db) + "\n";
+           "export SEGSWEEP_HOME=" +
+           shell_quote(run.dir) +
+           "\n"
+           "export SEGSWEEP_DB=" +
+           shell_quote(record.db) + "\n";
 }
 
 void stop(const RunFolder& run, std::ostream& out) {

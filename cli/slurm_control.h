@@ -17,8 +17,8 @@
 
 namespace segsweep::slurm {
 
-inline constexpr int kStopGraceS = 90;       // s workers and coordinator get to end after SIGTERM
-inline constexpr int kStopPollMs = 500;      // ms between looks at the queue while stopping
+inline constexpr int kStopGraceS = 90;                // s workers and coordinator get to end after SIGTERM
+inline constexpr int kStopPollMs = 500;               // ms between looks at the queue while stopping
 inline constexpr int kStatusRequestTimeoutMs = 3000;  // ms status waits for the coordinator's answer
 
 // The environment that points the client verbs (status, wait, leaderboard, ...) at this run:

@@ -21,11 +21,11 @@ namespace segsweep::slurm {
 namespace fs = std::filesystem;
 namespace {
 
-constexpr int kWaitPollMs = 200;           // ms between looks at sweep.id
-constexpr int kJobStatePollMs = 2000;      // ms between squeue calls while waiting
-constexpr size_t kLogTailBytes = 2000;     // bytes of a failed coordinator's log shown in the error
-constexpr int kPendingNoteS = 5;           // s pending before launch says the coordinator job waits in the queue
-constexpr mode_t kRunUmask = 077;          // files of the run (job logs included: sbatch passes it on) are private
+constexpr int kWaitPollMs = 200;        // ms between looks at sweep.id
+constexpr int kJobStatePollMs = 2000;   // ms between squeue calls while waiting
+constexpr size_t kLogTailBytes = 2000;  // bytes of a failed coordinator's log shown in the error
+constexpr int kPendingNoteS = 5;        // s pending before launch says the coordinator job waits in the queue
+constexpr mode_t kRunUmask = 077;       // files of the run (job logs included: sbatch passes it on) are private
 
 std::string this_executable() {
     std::error_code ec;
@@ -111,7 +111,8 @@ std::string wait_for_sweep_id(const RunFolder& run, const LaunchRecord& record, 
         if (record.coordinator_here) {
             if (!process_matches(static_cast<pid_t>(record.coordinator_pid), run.coordinator_script())) {
                 std::string log = run.logs_dir() + "/coordinator-here.log";
-                throw Error("the coordinator on this node exited before taking the sweep; " + log + ":\n" + log_tail(log));
+                throw Error("the coordinator on this node exited before taking the sweep; " + log + ":\n" +
+                            log_tail(log));
             }
         } else if (std::chrono::steady_clock::now() >= next_queue_check) {
             next_queue_check += std::chrono::milliseconds(kJobStatePollMs);
@@ -137,7 +138,8 @@ std::string wait_for_sweep_id(const RunFolder& run, const LaunchRecord& record, 
 
 LaunchPlan make_launch_plan(const LaunchOptions& options) {
     if (options.workers < 1) throw Error("--workers must be at least 1, not " + std::to_string(options.workers));
-    if (options.port < 0 || options.port > 65535) throw Error("--port must be 0..65535, not " + std::to_string(options.port));
+    if (options.port < 0 || options.port > 65535)
+        throw Error("--port must be 0..65535, not " + std::to_string(options.port));
     std::string text = read_sweep_file_text(options.sweep_file);
     SweepSpec spec = parse_sweep_text(text, options.sweep_file);
 
@@ -165,7 +167,8 @@ void launch(const LaunchOptions& options, int wait_s, std::ostream& out) {
         throw Error("sbatch not found on PATH: run this on a SLURM login node (or --dry-run to see the scripts)");
 
     std::string text = read_sweep_file_text(options.sweep_file);
-    nlohmann::json document = parse_sweep_document(text, sweep_format_for(options.sweep_file, text), options.sweep_file);
+    nlohmann::json document =
+        parse_sweep_document(text, sweep_format_for(options.sweep_file, text), options.sweep_file);
 
     ::umask(kRunUmask);
     RunFolder run = create_run_folder(plan.run_dir);
@@ -190,7 +193,8 @@ void launch(const LaunchOptions& options, int wait_s, std::ostream& out) {
     }
     write_launch_record(run, record);
     try {
-        record.worker_job = parse_job_id(run_command_checked(worker_sbatch_command(plan, record.coordinator_job)), "workers");
+        record.worker_job =
+            parse_job_id(run_command_checked(worker_sbatch_command(plan, record.coordinator_job)), "workers");
     } catch (const Error&) {
         // No workers: take the coordinator down again rather than leave it serving nobody.
         if (options.coordinator_here) {
@@ -205,8 +209,8 @@ void launch(const LaunchOptions& options, int wait_s, std::ostream& out) {
 
     out << "run folder   " << run.dir << "\n";
     if (options.coordinator_here)
-        out << "coordinator  pid " << record.coordinator_pid << " on " << record.coordinator_host
-            << " (log " << run.logs_dir() << "/coordinator-here.log)\n";
+        out << "coordinator  pid " << record.coordinator_pid << " on " << record.coordinator_host << " (log "
+            << run.logs_dir() << "/coordinator-here.log)\n";
     else
         out << "coordinator  job " << record.coordinator_job << "\n";
     out << "workers      job array " << record.worker_job << ": " << options.workers << " x " << plan.shape.ranks
@@ -214,14 +218,15 @@ void launch(const LaunchOptions& options, int wait_s, std::ostream& out) {
         << (plan.shape.gpus ? ", one GPU per rank" : ", no GPUs") << "\n";
     std::string sweep_id = wait_for_sweep_id(run, record, wait_s, out);
     if (sweep_id.empty()) {
-        out << "sweep        not submitted yet: the coordinator submits it when it starts (see segsweep slurm status)\n";
+        out << "sweep        not submitted yet: the coordinator submits it when it starts (see segsweep slurm "
+               "status)\n";
     } else {
-        out << "sweep        " << sweep_id << " (coordinator "
-            << read_first_line(run.endpoint_file()).value_or("?") << ")\n";
+        out << "sweep        " << sweep_id << " (coordinator " << read_first_line(run.endpoint_file()).value_or("?")
+            << ")\n";
     }
     out << "next         segsweep slurm status " << run.dir << "\n"
-        << "             eval \"$(segsweep slurm env " << run.dir << ")\"; segsweep wait " << (sweep_id.empty() ? "SWEEP" : sweep_id)
-        << "; segsweep leaderboard\n"
+        << "             eval \"$(segsweep slurm env " << run.dir << ")\"; segsweep wait "
+        << (sweep_id.empty() ? "SWEEP" : sweep_id) << "; segsweep leaderboard\n"
         << "             segsweep slurm stop " << run.dir << "\n";
 }
 

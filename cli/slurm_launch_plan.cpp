@@ -178,9 +178,12 @@ exit $status
 
 const char* gpu_request_name(GpuRequest request) {
     switch (request) {
-        case GpuRequest::automatic: return "auto";
-        case GpuRequest::yes: return "yes";
-        case GpuRequest::no: return "no";
+        case GpuRequest::automatic:
+            return "auto";
+        case GpuRequest::yes:
+            return "yes";
+        case GpuRequest::no:
+            return "no";
     }
     return "auto";
 }

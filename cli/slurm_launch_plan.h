@@ -20,12 +20,12 @@
 
 namespace segsweep::slurm {
 
-inline constexpr const char* kPreemptSignal = "USR2";   // SIGUSR1 may be caught by NCCL
-inline constexpr int kPreemptSignalLeadS = 120;         // s before the time limit the signal comes
-inline constexpr int kEndpointWaitS = 900;              // s a worker job waits for the coordinator's address
-inline constexpr int kEndpointPollS = 2;                // s between looks at the address file
-inline constexpr int kCoordinatorCpus = 1;              // CPUs of the coordinator job (one event loop)
-inline constexpr int kDefaultWorkers = 1;               // array elements unless --workers
+inline constexpr const char* kPreemptSignal = "USR2";  // SIGUSR1 may be caught by NCCL
+inline constexpr int kPreemptSignalLeadS = 120;        // s before the time limit the signal comes
+inline constexpr int kEndpointWaitS = 900;             // s a worker job waits for the coordinator's address
+inline constexpr int kEndpointPollS = 2;               // s between looks at the address file
+inline constexpr int kCoordinatorCpus = 1;             // CPUs of the coordinator job (one event loop)
+inline constexpr int kDefaultWorkers = 1;              // array elements unless --workers
 
 // Whether worker jobs ask for GPUs: `auto` asks when the partition's nodes have gpu GRES (sinfo).
 enum class GpuRequest { automatic, yes, no };
@@ -45,20 +45,20 @@ struct LaunchOptions {
     bool coordinator_here = false;  // run the coordinator on this (login) node instead of as a job
     bool dry_run = false;
     GpuRequest gpus = GpuRequest::automatic;
-    int ranks_per_node = 0;         // > 0: a worker may span nodes, at most this many ranks each
-    int port = 0;                   // coordinator port; 0 = any free port (it publishes the one it got)
-    std::string run_dir;            // "" = runs_root()/<name>-<time>
-    std::string db;                 // "" = <run>/coordinator.db
+    int ranks_per_node = 0;                   // > 0: a worker may span nodes, at most this many ranks each
+    int port = 0;                             // coordinator port; 0 = any free port (it publishes the one it got)
+    std::string run_dir;                      // "" = runs_root()/<name>-<time>
+    std::string db;                           // "" = <run>/coordinator.db
     std::vector<std::string> sbatch_options;  // extra #SBATCH lines for both jobs (e.g. --qos=high)
 };
 
 // One worker's SLURM shape.
 struct WorkerShape {
-    int ranks = 1;            // MPI ranks (= gpus_per_trial)
+    int ranks = 1;  // MPI ranks (= gpus_per_trial)
     int cpus_per_rank = 1;
-    bool gpus = false;        // one GPU per rank
-    int nodes = 1;            // nodes the ranks spread over
-    int ranks_per_node = 1;   // at most this many ranks (and GPUs) on one node
+    bool gpus = false;       // one GPU per rank
+    int nodes = 1;           // nodes the ranks spread over
+    int ranks_per_node = 1;  // at most this many ranks (and GPUs) on one node
 };
 
 // From the sweep's resources and the launch options (GPU choice already resolved). Throws
@@ -67,13 +67,13 @@ WorkerShape worker_shape(const ResourceSpec& resources, bool gpus, int ranks_per
 
 // Everything the scripts are rendered from.
 struct LaunchPlan {
-    std::string sweep_name;     // the sweep's name (file stem by default)
-    std::string run_dir;        // absolute
-    std::string work_dir;       // absolute: where launch ran; jobs run there (relative data paths)
-    std::string segsweep;       // absolute path of the segsweep executable on the shared file system
-    std::string db;             // the coordinator's store
+    std::string sweep_name;  // the sweep's name (file stem by default)
+    std::string run_dir;     // absolute
+    std::string work_dir;    // absolute: where launch ran; jobs run there (relative data paths)
+    std::string segsweep;    // absolute path of the segsweep executable on the shared file system
+    std::string db;          // the coordinator's store
     WorkerShape shape;
-    std::string gpu_note;       // how --gpus auto decided ("" when asked explicitly)
+    std::string gpu_note;  // how --gpus auto decided ("" when asked explicitly)
     LaunchOptions options;
 };
 

@@ -10,14 +10,14 @@
 #include <unistd.h>
 
 #include <array>
-#include <chrono>
-#include <thread>
 #include <cctype>
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "common/error.h"
 
@@ -26,10 +26,10 @@ extern char** environ;
 namespace segsweep::slurm {
 namespace {
 
-constexpr size_t kReadChunkBytes = 65536;   // bytes read from a pipe at a time
-constexpr mode_t kLogFileMode = 0600;       // a detached process's log: the user's alone
-constexpr int kCmdlineAttempts = 50;        // reads of /proc/PID/cmdline while it is still empty
-constexpr int kCmdlineRetryMs = 2;          // ms between them (exec fills it in within microseconds)
+constexpr size_t kReadChunkBytes = 65536;  // bytes read from a pipe at a time
+constexpr mode_t kLogFileMode = 0600;      // a detached process's log: the user's alone
+constexpr int kCmdlineAttempts = 50;       // reads of /proc/PID/cmdline while it is still empty
+constexpr int kCmdlineRetryMs = 2;         // ms between them (exec fills it in within microseconds)
 
 // True when /proc/PID/stat says the process has exited and awaits its parent's wait().
 bool is_zombie(const std::string& proc) {
@@ -193,8 +193,8 @@ pid_t start_detached(const std::vector<std::string>& argv, const std::string& lo
     if (argv.empty()) throw Error("start_detached: empty command");
     SpawnActions actions;
     posix_spawn_file_actions_addopen(actions.get(), STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(actions.get(), STDOUT_FILENO, log_file.c_str(),
-                                     O_WRONLY | O_CREAT | O_APPEND, kLogFileMode);
+    posix_spawn_file_actions_addopen(actions.get(), STDOUT_FILENO, log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND,
+                                     kLogFileMode);
     posix_spawn_file_actions_adddup2(actions.get(), STDOUT_FILENO, STDERR_FILENO);
     SpawnAttributes attributes;
     posix_spawnattr_setflags(attributes.get(), POSIX_SPAWN_SETSID);
@@ -231,8 +231,10 @@ std::string shell_quote(const std::string& word) {
     if (plain) return word;
     std::string quoted = "'";
     for (char c : word) {
-        if (c == '\'') quoted += "'\\''";
-        else quoted += c;
+        if (c == '\'')
+            quoted += "'\\''";
+        else
+            quoted += c;
     }
     return quoted + "'";
 }

@@ -4,16 +4,17 @@
 // started on the login node.
 #pragma once
 
-#include <string>
 #include <sys/types.h>
+
+#include <string>
 #include <vector>
 
 namespace segsweep::slurm {
 
 struct CommandResult {
-    int exit_code = 0;   // the exit status; 128 + N when killed by signal N
-    std::string out;     // everything the command wrote to stdout
-    std::string err;     // and to stderr
+    int exit_code = 0;  // the exit status; 128 + N when killed by signal N
+    std::string out;    // everything the command wrote to stdout
+    std::string err;    // and to stderr
 };
 
 // Runs argv[0] (looked up on PATH) with the arguments and waits for it. Throws segsweep::Error

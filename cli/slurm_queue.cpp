@@ -78,9 +78,9 @@ std::vector<QueueRow> query_jobs(const std::vector<std::string>& job_names, cons
 }
 
 bool state_is_active(const std::string& state) {
-    static const std::vector<std::string> active = {"PENDING", "RUNNING", "CONFIGURING", "COMPLETING", "REQUEUED",
-                                                    "REQUEUE_FED", "REQUEUE_HOLD", "RESIZING", "SUSPENDED",
-                                                    "STOPPED", "SIGNALING", "STAGE_OUT", "RESV_DEL_HOLD"};
+    static const std::vector<std::string> active = {
+        "PENDING",  "RUNNING",   "CONFIGURING", "COMPLETING", "REQUEUED",  "REQUEUE_FED",  "REQUEUE_HOLD",
+        "RESIZING", "SUSPENDED", "STOPPED",     "SIGNALING",  "STAGE_OUT", "RESV_DEL_HOLD"};
     return std::find(active.begin(), active.end(), state) != active.end();
 }
 

@@ -36,8 +36,7 @@ void make_private_dir(const std::string& dir) {
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec) throw Error(dir + ": cannot create: " + ec.message());
-    if (::chmod(dir.c_str(), kPrivateDirMode) != 0)
-        throw Error(dir + ": cannot chmod 700: " + std::strerror(errno));
+    if (::chmod(dir.c_str(), kPrivateDirMode) != 0) throw Error(dir + ": cannot chmod 700: " + std::strerror(errno));
 }
 
 void make_private_tree(const std::string& dir) {
@@ -68,13 +67,15 @@ std::string default_run_dir(const std::string& sweep_name) {
 
 RunFolder resolve_run_folder(const std::string& flag) {
     // After `eval "$(segsweep slurm env)"` SEGSWEEP_HOME is the run folder itself.
-    if (flag.empty() && fs::exists(RunFolder{segsweep_home()}.launch_record())) return resolve_run_folder(segsweep_home());
+    if (flag.empty() && fs::exists(RunFolder{segsweep_home()}.launch_record()))
+        return resolve_run_folder(segsweep_home());
     std::string dir = flag.empty() ? runs_root() + "/" + kLatestLink : flag;
     std::error_code ec;
     fs::path resolved = fs::canonical(dir, ec);
     if (ec) {
         if (flag.empty())
-            throw Error("no SLURM launch found (" + dir + " is missing): pass the run folder that `segsweep slurm launch` printed");
+            throw Error("no SLURM launch found (" + dir +
+                        " is missing): pass the run folder that `segsweep slurm launch` printed");
         throw Error(dir + ": no such run folder");
     }
     RunFolder run{resolved.string()};

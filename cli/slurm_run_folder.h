@@ -18,10 +18,9 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 namespace segsweep::slurm {
 
@@ -73,9 +72,9 @@ std::string utc_now_iso();
 struct LaunchRecord {
     std::string sweep_name;
     bool coordinator_here = false;
-    std::string coordinator_job;   // SLURM job id of the coordinator ("" with --coordinator-here)
-    std::string worker_job;        // SLURM job id of the worker array
-    int workers = 0;               // array elements
+    std::string coordinator_job;  // SLURM job id of the coordinator ("" with --coordinator-here)
+    std::string worker_job;       // SLURM job id of the worker array
+    int workers = 0;              // array elements
     int ranks_per_worker = 1;
     int64_t coordinator_pid = 0;   // --coordinator-here: the login-node process
     std::string coordinator_host;  // --coordinator-here: where it runs

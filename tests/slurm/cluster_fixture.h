@@ -4,10 +4,10 @@
 // saying why, when this is not root or slurmctld is not installed.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "cli/slurm_process.h"
 

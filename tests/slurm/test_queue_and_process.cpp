@@ -1,7 +1,6 @@
 // squeue output parsing, active-state classification, and the child-process helpers the SLURM
 // verbs use (exit codes, both output streams, shell quoting that bash reads back unchanged).
 #include <gtest/gtest.h>
-
 #include <signal.h>
 #include <sys/wait.h>
 

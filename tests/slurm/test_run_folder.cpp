@@ -1,7 +1,6 @@
 // The run folder of a SLURM launch: private modes (0700 folders, 0600 files, keys included), the
 // `latest` link, refusal to reuse a non-empty folder, and the launch record round trip.
 #include <gtest/gtest.h>
-
 #include <sys/stat.h>
 
 #include <cstdlib>

@@ -14,9 +14,8 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <thread>
-
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "cli/slurm_queue.h"
 #include "cli/slurm_run_folder.h"
@@ -26,11 +25,11 @@ namespace segsweep::slurm::testing {
 namespace {
 namespace fs = std::filesystem;
 
-constexpr int kSweepTimeoutS = 420;       // s a tiny sweep may take on a loaded 2-core machine
-constexpr int kMidTrialTimeoutS = 240;    // s to wait until a worker is inside a trial
-constexpr int kPollMs = 300;              // ms between status polls
-constexpr int kRequeueTimeoutS = 180;     // s for a requeued element to wait out its delay and run again
-constexpr int kPreemptEpochs = 6;         // epochs of the preemption sweeps' trials
+constexpr int kSweepTimeoutS = 420;     // s a tiny sweep may take on a loaded 2-core machine
+constexpr int kMidTrialTimeoutS = 240;  // s to wait until a worker is inside a trial
+constexpr int kPollMs = 300;            // ms between status polls
+constexpr int kRequeueTimeoutS = 180;   // s for a requeued element to wait out its delay and run again
+constexpr int kPreemptEpochs = 6;       // epochs of the preemption sweeps' trials
 
 std::string read_file(const fs::path& path) {
     std::ifstream in(path);
@@ -86,23 +85,22 @@ protected:
 
     // A grid sweep of tiny trials (a few thousand parameters, 32 px images).
     std::string write_sweep(const std::string& name, const nlohmann::json& parameters, int ranks) {
-        nlohmann::json sweep = {
-            {"name", name},
-            {"method", "grid"},
-            {"metric", {{"name", "final_score"}, {"goal", "maximize"}}},
-            {"data", dataset()},
-            {"parameters",
-             {{"batch_size", {{"value", 4}}},
-              {"steps_per_epoch", {{"value", 2}}},
-              {"validation_steps", {{"value", 1}}},
-              {"image_size", {{"value", 32}}},
-              {"workers", {{"value", 1}}},
-              {"patience", {{"value", 0}}},
-              {"encoder_filters", {{"value", {4, 8}}}},
-              {"conv1x1_filters", {{"value", 8}}},
-              {"decoder_filters", {{"value", {8, 4}}}}}},
-            {"resources", {{"gpus_per_trial", ranks}, {"cpus_per_rank", 1}}},
-            {"max_restarts", 1}};
+        nlohmann::json sweep = {{"name", name},
+                                {"method", "grid"},
+                                {"metric", {{"name", "final_score"}, {"goal", "maximize"}}},
+                                {"data", dataset()},
+                                {"parameters",
+                                 {{"batch_size", {{"value", 4}}},
+                                  {"steps_per_epoch", {{"value", 2}}},
+                                  {"validation_steps", {{"value", 1}}},
+                                  {"image_size", {{"value", 32}}},
+                                  {"workers", {{"value", 1}}},
+                                  {"patience", {{"value", 0}}},
+                                  {"encoder_filters", {{"value", {4, 8}}}},
+                                  {"conv1x1_filters", {{"value", 8}}},
+                                  {"decoder_filters", {{"value", {8, 4}}}}}},
+                                {"resources", {{"gpus_per_trial", ranks}, {"cpus_per_rank", 1}}},
+                                {"max_restarts", 1}};
         for (const auto& [key, value] : parameters.items()) sweep["parameters"][key] = value;
         std::string path = (dir_ / (name + ".json")).string();
         std::ofstream(path) << sweep.dump(2);
@@ -152,7 +150,7 @@ protected:
     }
 
     struct MidTrial {
-        std::string job_id;   // the array element's own job id
+        std::string job_id;  // the array element's own job id
         int64_t trial_id = 0;
     };
 
@@ -240,11 +238,14 @@ std::string SlurmCluster::setup_error_;
 
 TEST_F(SlurmCluster, RunsAJobArrayOfTwoRankPmixSteps) {
     std::string script = (dir_ / "array.sh").string();
-    std::ofstream(script) << "#!/bin/bash\n"
-                             "#SBATCH --array=0-1\n"
-                             "#SBATCH --ntasks=2\n"
-                             "#SBATCH --output=" << dir_.string() << "/array-%a.out\n"
-                             "srun --mpi=pmix --ntasks=2 bash -c 'echo \"task $SLURM_ARRAY_TASK_ID rank $PMIX_RANK\"'\n";
+    std::ofstream(script)
+        << "#!/bin/bash\n"
+           "#SBATCH --array=0-1\n"
+           "#SBATCH --ntasks=2\n"
+           "#SBATCH --output="
+        << dir_.string()
+        << "/array-%a.out\n"
+           "srun --mpi=pmix --ntasks=2 bash -c 'echo \"task $SLURM_ARRAY_TASK_ID rank $PMIX_RANK\"'\n";
     CommandResult submitted = run_command({"sbatch", "--parsable", "--wait", script});
     ASSERT_EQ(submitted.exit_code, 0) << submitted.err;
     for (int task = 0; task < 2; ++task) {
@@ -262,8 +263,8 @@ TEST_F(SlurmCluster, SweepOnTwoArrayWorkersOfTwoRanksCompletesEveryTrial) {
                                      {"batch_size", {{"values", {4, 8}}}},
                                      {"num_epochs", {{"value", 2}}}},
                                     2);
-    CommandResult launched = run_segsweep("", {"slurm", "launch", sweep, "--workers", "2", "--gpus", "no",
-                                               "--run-dir", run_, "--time", "00:20:00", "--wait", "180"});
+    CommandResult launched = run_segsweep("", {"slurm", "launch", sweep, "--workers", "2", "--gpus", "no", "--run-dir",
+                                               run_, "--time", "00:20:00", "--wait", "180"});
     ASSERT_EQ(launched.exit_code, 0) << launched.out << launched.err;
     std::string id = sweep_id();
     ASSERT_FALSE(id.empty()) << "the coordinator job never took the sweep:\n" << launched.out << logs();
