@@ -36,8 +36,8 @@ bool has_line(const std::string& text, const std::string& line) {
     return ("\n" + text + "\n").find("\n" + line + "\n") != std::string::npos;
 }
 
-// A template placeholder (@KEY@) left unfilled.
-bool has_placeholder(const std::string& text) { return std::regex_search(text, std::regex("@[A-Z_]+@")); }
+// A template field (@KEY@) left unfilled.
+bool has_unfilled_field(const std::string& text) { return std::regex_search(text, std::regex("@[A-Z_]+@")); }
 
 // bash -n on the script text: 0 when it parses.
 int bash_syntax_check(const std::string& script, const std::string& name) {
@@ -102,7 +102,7 @@ TEST(WorkerScript, ArrayOfMpiJobsWithTheSweepResources) {
     EXPECT_EQ(script.find("--gres"), std::string::npos) << "CPU ranks ask for no GPU";
     EXPECT_NE(script.find("scontrol requeue"), std::string::npos);
     EXPECT_EQ(script.find("kill -TERM $worker"), std::string::npos) << "srun kills the step on SIGTERM";
-    EXPECT_FALSE(has_placeholder(script)) << script;
+    EXPECT_FALSE(has_unfilled_field(script)) << script;
     EXPECT_EQ(bash_syntax_check(script, "workers.sbatch"), 0) << script;
 }
 
@@ -150,7 +150,7 @@ TEST(CoordinatorScript, OneTaskThatSubmitsTheSweepOnce) {
         << script;
     EXPECT_NE(script.find("if [ ! -s \"$SEGSWEEP_HOME/sweep.id\" ]"), std::string::npos) << "no second submit";
     EXPECT_EQ(bash_syntax_check(script, "coordinator.sbatch"), 0) << script;
-    EXPECT_FALSE(has_placeholder(script)) << script;
+    EXPECT_FALSE(has_unfilled_field(script)) << script;
     plan.options.port = 5555;
     EXPECT_NE(coordinator_script(plan).find("--listen 'tcp://*:5555'"), std::string::npos);
 }
