@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
     segsweep::cli::add_slurm_commands(app);
     segsweep::cli::add_sweep_commands(app);
     segsweep::cli::add_results_commands(app);
+    segsweep::cli::add_bench_train_commands(app);
 
     try {
         app.parse(argc, argv);

@@ -22,9 +22,11 @@ done
 
 # Build and runtime: compiler, LibTorch (CPU), MPI, ZeroMQ, JSON, CLI, YAML, SQLite, images, tests.
 # libopenblas0-pthread: without it Debian's LibTorch falls back to the reference BLAS (~60x slower matmul).
+# libdnnl-dev: oneDNN's headers for the FCN's fast CPU path (worker/model/fast/; LibTorch already
+# ships the library); without it the build keeps only the reference path.
 packages=(
   g++ cmake make pkg-config git
-  libtorch-dev libopenblas0-pthread
+  libtorch-dev libopenblas0-pthread libdnnl-dev
   libopenmpi-dev openmpi-bin
   libzmq3-dev cppzmq-dev
   nlohmann-json3-dev libcli11-dev libyaml-cpp-dev

@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 
 #include "common/error.h"
+#include "worker/model/fast/fast_fcn.h"
 #include "worker/model/tf1_upsample.h"
 
 namespace segsweep {
@@ -102,6 +103,9 @@ torch::Tensor FcnImpl::logits(const torch::Tensor& x) {
         throw Error("Fcn: expected input [N, " + std::to_string(kFcnInputChannels) +
                     ", H, W] with H and W divisible by " + std::to_string(divisor) + ", got " +
                     c10::str(x.sizes()));
+    // Seam to the fast CPU path (worker/model/fast/fast_fcn.h, owned by the performance engineer):
+    // same math with fused NHWC kernels; undefined when it does not apply (CUDA, float64, ...).
+    if (torch::Tensor fast = fast_fcn_logits(*this, x); fast.defined()) return fast;
     std::vector<torch::Tensor> skips;  // input of each encoder
     torch::Tensor h = x;
     for (auto& encoder : encoders) {
