@@ -46,11 +46,12 @@ int carry_band_rows(const LayerPlan& layer, int out_rows, int overlap, int64_t r
 // Per-thread buffers, sized for the largest layer of the plan.
 struct Workspace::ThreadScratch {
     at::Tensor band, cols, z, gz, gcols, gband, up;
-    std::vector<double> sum, sum2;          // forward statistics / backward BN reductions
+    std::vector<double> sum, sum2;          // forward BatchNorm statistics
     std::vector<double> grad_bias, grad_k9;
+    std::vector<double> grad_sums;  // per BN layer: sum gy, then sum gy*r (offsets: grad_sums_offset_)
     at::Tensor grad_matrix;
 
-    explicit ThreadScratch(const NetworkPlan& plan) {
+    ThreadScratch(const NetworkPlan& plan, int64_t grad_sums_size) : grad_sums(grad_sums_size, 0.0) {
         int64_t band_floats = 0, cols_floats = 0, pixel_floats = 0, up_floats = 0, matrix_floats = 0;
         int channels = 0;
         for (const LayerPlan& l : plan.layers) {
@@ -86,6 +87,9 @@ Workspace::Workspace(NetworkPlan plan, int64_t batch, bool with_gradients, std::
     stats_.resize(count);
     scale_.resize(count);
     shift_.resize(count);
+    grad_sums_offset_.assign(count + 1, 0);
+    for (size_t l = 0; l < count; ++l)
+        grad_sums_offset_[l + 1] = grad_sums_offset_[l] + 2 * plan_.layers[l].out_channels;
     for (size_t l = 0; l < count; ++l) {
         const LayerPlan& layer = plan_.layers[l];
         if (!layer.batch_norm) continue;
@@ -98,7 +102,8 @@ Workspace::Workspace(NetworkPlan plan, int64_t batch, bool with_gradients, std::
 Workspace::~Workspace() = default;
 
 void Workspace::ensure_threads(int threads) {
-    while (static_cast<int>(threads_.size()) < threads) threads_.push_back(std::make_unique<ThreadScratch>(plan_));
+    while (static_cast<int>(threads_.size()) < threads)
+        threads_.push_back(std::make_unique<ThreadScratch>(plan_, grad_sums_offset_.back()));
 }
 
 float* Workspace::rows_of(std::vector<at::Tensor>& buffers, size_t l, int64_t n, int row) const {
@@ -292,6 +297,8 @@ std::vector<LayerGrads> Workspace::backward(const at::Tensor& grad_logits) {
     if (!with_gradients_ || !has_forward_)
         throw Error("fast FCN: backward needs a training-mode forward with gradients (and runs once per forward)");
     has_forward_ = false;
+    ensure_threads(at::get_num_threads());
+    for (const auto& t : threads_) std::fill(t->grad_sums.begin(), t->grad_sums.end(), 0.0);
     const at::Tensor grad = grad_logits.contiguous();
     std::vector<LayerGrads> grads(plan_.layers.size());
     for (size_t l = plan_.layers.size(); l-- > 0;) backward_layer(l, grad, grads[l]);
@@ -307,22 +314,15 @@ void Workspace::backward_layer(size_t l, const at::Tensor& grad_logits, LayerGra
     const int k9_floats = kSeparableKernel * kSeparableKernel * layer.in_channels;
     for (int t = 0; t < threads; ++t) {
         ThreadScratch& s = *threads_[t];
-        std::fill(s.sum.begin(), s.sum.end(), 0.0);
-        std::fill(s.sum2.begin(), s.sum2.end(), 0.0);
         std::fill(s.grad_bias.begin(), s.grad_bias.end(), 0.0);
         std::fill(s.grad_k9.begin(), s.grad_k9.end(), 0.0);
         std::memset(floats(s.grad_matrix), 0, sizeof(float) * cout * depth);
     }
 
     if (layer.batch_norm) {
-        // BatchNorm's batch reductions: sum gy and sum gy*r per channel, then the affine map
-        // gr = scale*gy + slope*r + offset that its training-mode backward reduces to.
-        const int64_t pixels = int64_t{layer.out_height} * layer.out_width;
-        run_parallel(batch_, threads, [&](int64_t n, int thread) {
-            ThreadScratch& s = *threads_[thread];
-            bn_grad_sums(rows_of(output_grads_, l, n, 0), rows_of(outputs_, l, n, 0), pixels, cout, s.sum.data(),
-                         s.sum2.data());
-        });
+        // BatchNorm's batch reductions, sum gy and sum gy*r per channel (gathered while the layers
+        // reading this one wrote gy), give the affine map gr = scale*gy + slope*r + offset that its
+        // training-mode backward reduces to.
         const BatchStatistics& st = stats_[l];
         grads.gamma = at::empty({cout}, at::kFloat);
         grads.beta = at::empty({cout}, at::kFloat);
@@ -330,9 +330,9 @@ void Workspace::backward_layer(size_t l, const at::Tensor& grad_logits, LayerGra
         grad_offset_.resize(cout);
         for (int c = 0; c < cout; ++c) {
             double sum_gy = 0.0, sum_gy_r = 0.0;
-            for (int t = 0; t < threads; ++t) {
-                sum_gy += threads_[t]->sum[c];
-                sum_gy_r += threads_[t]->sum2[c];
+            for (const auto& t : threads_) {
+                sum_gy += t->grad_sums[grad_sums_offset_[l] + c];
+                sum_gy_r += t->grad_sums[grad_sums_offset_[l] + cout + c];
             }
             const double invstd = 1.0 / std::sqrt(st.variance[c] + weights_[l].epsilon);
             const double grad_gamma = invstd * (sum_gy_r - st.mean[c] * sum_gy);  // sum gy * xhat
@@ -411,7 +411,7 @@ void Workspace::backward_image(size_t l, int64_t n, const at::Tensor& grad_logit
         if (!layer.has_input_grad()) continue;
 
         if (!separable && layer.kernel == 1) {  // the band is the GEMM operand: rows map 1:1
-            for (int i = 0; i < rows; ++i) emit_input_grad_row(layer, n, h0 + i, gcols + int64_t{i} * layer.out_width * cin, cin);
+            for (int i = 0; i < rows; ++i) emit_input_grad_row(layer, n, h0 + i, gcols + int64_t{i} * layer.out_width * cin, cin, s);
             continue;
         }
         const int band_rows = layer.band_in_rows(rows);
@@ -427,34 +427,39 @@ void Workspace::backward_image(size_t l, int64_t n, const at::Tensor& grad_logit
         for (int i = 0; i < finished; ++i) {
             const int row = first + i;
             if (row >= 0 && row < layer.in_height)
-                emit_input_grad_row(layer, n, row, gband + i * row_floats + int64_t{layer.pad_left} * cin, cin);
+                emit_input_grad_row(layer, n, row, gband + i * row_floats + int64_t{layer.pad_left} * cin, cin, s);
         }
         if (!last) std::memmove(gband, gband + finished * row_floats, sizeof(float) * carry * row_floats);
     }
 }
 
-void Workspace::emit_input_grad_row(const LayerPlan& layer, int64_t n, int row, const float* grad, int stride) {
+void Workspace::emit_input_grad_row(const LayerPlan& layer, int64_t n, int row, const float* grad, int stride,
+                                    ThreadScratch& s) {
     const LayerSource& source = layer.source;
+    auto sums = [&](int target) { return s.grad_sums.data() + grad_sums_offset_[target]; };
+    auto store_into = [&](int target, int channel_offset, bool add) {
+        const int channels = plan_.layers[target].out_channels;
+        store_grad_row(grad + channel_offset, stride, layer.in_width, channels, rows_of(output_grads_, target, n, row),
+                       add, rows_of(outputs_, target, n, row), sums(target), sums(target) + channels);
+    };
     if (source.kind == SourceKind::kLayer) {
-        store_row(grad, stride, layer.in_width, layer.in_channels, rows_of(output_grads_, source.layer, n, row),
-                  layer.input_grad_add);
+        store_into(source.layer, 0, layer.input_grad_add);
         return;
     }
     if (source.kind != SourceKind::kConcat) return;
     const int u = source.layer;
     const int half = row / 2;
-    float* first = rows_of(output_grads_, u, n, half);
-    if (row % 2 == 0) {
-        upsample_transpose_row_add(grad, stride, layer.in_width, source.up_channels, first, 1.0f, nullptr, 0.0f);
-    } else if (half + 1 < plan_.layers[u].out_height) {
-        upsample_transpose_row_add(grad, stride, layer.in_width, source.up_channels, first, 0.5f,
-                                   rows_of(output_grads_, u, n, half + 1), 0.5f);
-    } else {  // the last odd row is a copy of the last half-resolution row
-        upsample_transpose_row_add(grad, stride, layer.in_width, source.up_channels, first, 1.0f, nullptr, 0.0f);
+    const int cu = source.up_channels;
+    double* up_sums = sums(u);
+    if (row % 2 == 1 && half + 1 < plan_.layers[u].out_height) {
+        upsample_transpose_row_add(grad, stride, layer.in_width, cu, rows_of(output_grads_, u, n, half), 0.5f,
+                                   rows_of(outputs_, u, n, half), rows_of(output_grads_, u, n, half + 1), 0.5f,
+                                   rows_of(outputs_, u, n, half + 1), up_sums, up_sums + cu);
+    } else {  // an even row, or the last odd row (a copy of the last half-resolution row)
+        upsample_transpose_row_add(grad, stride, layer.in_width, cu, rows_of(output_grads_, u, n, half), 1.0f,
+                                   rows_of(outputs_, u, n, half), nullptr, 0.0f, nullptr, up_sums, up_sums + cu);
     }
-    if (source.skip_layer >= 0)
-        store_row(grad + source.up_channels, stride, layer.in_width, layer.in_channels - source.up_channels,
-                  rows_of(output_grads_, source.skip_layer, n, row), layer.skip_grad_add);
+    if (source.skip_layer >= 0) store_into(source.skip_layer, cu, layer.skip_grad_add);
 }
 
 }  // namespace segsweep::fast

@@ -5,11 +5,12 @@
 //                        depthwise 3x3 / im2col, one sgemm, then bias + ReLU + BN statistics in
 //                        place. Only each layer's ReLU output R is stored; BN is folded into
 //                        the next read as a per-channel scale and shift.
-//   backward, per layer: BN's two batch reductions, then per image and band: BN + ReLU backward,
-//                        recompute the depthwise output, the weight-gradient sgemm, the
-//                        input-gradient sgemm, the depthwise / col2im transpose into a band
-//                        accumulator whose finished rows go to the layers read (assigned, added,
-//                        or transposed through the upsample).
+//   backward, per layer: per image and band: BN + ReLU backward, recompute the depthwise output,
+//                        the weight-gradient sgemm, the input-gradient sgemm, the depthwise /
+//                        col2im transpose into a band accumulator whose finished rows go to the
+//                        layers read (assigned, added, or transposed through the upsample). While
+//                        writing them it also sums what BatchNorm's backward of those layers needs
+//                        (sum gy, sum gy*r), so no extra pass over their gradients is made.
 // Threads: the items of each pass (images, or image bands) are handed out dynamically over
 // at::get_num_threads() threads; each thread has its own scratch and gradient accumulators.
 // A Workspace holds every buffer and is reused across steps (see fast_fcn.cpp's pool).
@@ -79,7 +80,8 @@ private:
     // (already there from the previous band); returns the band's first image row.
     int fill_band(size_t l, int64_t n, int h0, int h1, int carried, ThreadScratch& s, float* band) const;
     void fill_source_row(const LayerPlan& layer, int64_t n, int row, ThreadScratch& s, float* dst) const;
-    void emit_input_grad_row(const LayerPlan& layer, int64_t n, int row, const float* grad, int stride);
+    void emit_input_grad_row(const LayerPlan& layer, int64_t n, int row, const float* grad, int stride,
+                             ThreadScratch& s);
     // The GEMM's left operand for a band: the depthwise output, im2col columns, or the band itself.
     const float* gemm_operand(const LayerPlan& layer, size_t l, const float* band, int rows, float* cols) const;
     float* rows_of(std::vector<at::Tensor>& buffers, size_t l, int64_t n, int row) const;
@@ -96,6 +98,7 @@ private:
     std::vector<at::Tensor> output_grads_;   // per layer: gradient w.r.t. the BN output (training)
     std::vector<BatchStatistics> stats_;
     std::vector<std::vector<float>> scale_, shift_;  // per BN layer: y = scale * r + shift
+    std::vector<int64_t> grad_sums_offset_;         // per layer: where its sums sit in ThreadScratch::grad_sums
     // Backward, per BN layer: gz = r > 0 ? scale*gy + slope*r + offset : 0.
     std::vector<float> grad_slope_, grad_offset_;
     std::vector<std::unique_ptr<ThreadScratch>> threads_;

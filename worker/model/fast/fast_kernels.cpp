@@ -262,6 +262,8 @@ void col2im_add(const float* grad_cols, int out_rows, int out_width, int channel
         }
 }
 
+namespace {
+
 // Adds lanes of the float vectors s1, s2 to the double sums d1, d2 at channel c (lanes of m).
 void add_sums(__m512 s1, __m512 s2, int c, __mmask16 m, double* d1, double* d2) {
     alignas(64) float l1[kLanes], l2[kLanes];
@@ -272,6 +274,8 @@ void add_sums(__m512 s1, __m512 s2, int c, __mmask16 m, double* d1, double* d2) 
         if (d2 != nullptr) d2[c + i] += l2[i];
     }
 }
+
+}  // namespace
 
 void bias_relu_stats(float* z, int64_t pixels, int channels, const float* bias, double* sum,
                      double* sum_squares) {
@@ -314,23 +318,6 @@ void bn_relu_backward(const float* gy, const float* r, int64_t pixels, int chann
                 total = _mm512_add_ps(total, v);
             }
             add_sums(total, zero, c, m, grad_bias, nullptr);
-        }
-    }
-}
-
-void bn_grad_sums(const float* gy, const float* r, int64_t pixels, int channels, double* sum_gy,
-                  double* sum_gy_r) {
-    for (int64_t p0 = 0; p0 < pixels; p0 += kPartialPixels) {
-        const int64_t p1 = p0 + kPartialPixels < pixels ? p0 + kPartialPixels : pixels;
-        for (int c = 0; c < channels; c += kLanes) {
-            const __mmask16 m = lane_mask(channels - c);
-            __m512 s1 = _mm512_setzero_ps(), s2 = _mm512_setzero_ps();
-            for (int64_t p = p0; p < p1; ++p) {
-                const __m512 g = load(gy + p * channels + c, m);
-                s1 = _mm512_add_ps(s1, g);
-                s2 = _mm512_fmadd_ps(g, load(r + p * channels + c, m), s2);
-            }
-            add_sums(s1, s2, c, m, sum_gy, sum_gy_r);
         }
     }
 }
@@ -396,35 +383,52 @@ void image_row(const float* image, int64_t channel_stride, int64_t pixel_stride,
             dst[int64_t{w} * dst_stride + c] = image[c * channel_stride + w * pixel_stride];
 }
 
-void store_row(const float* src, int src_stride, int width, int channels, float* dst, bool add) {
-    for (int w = 0; w < width; ++w) {
-        const float* s = src + int64_t{w} * src_stride;
-        float* d = dst + int64_t{w} * channels;
-        if (add) {
-            for (int c = 0; c < channels; ++c) d[c] += s[c];
-        } else {
-            for (int c = 0; c < channels; ++c) d[c] = s[c];
+void store_grad_row(const float* src, int src_stride, int width, int channels, float* dst, bool add, const float* r,
+                    double* sum_g, double* sum_gr) {
+    const __m512 zero = _mm512_setzero_ps();
+    for (int c = 0; c < channels; c += kLanes) {
+        const __mmask16 m = lane_mask(channels - c);
+        __m512 s1 = zero, s2 = zero;
+        for (int w = 0; w < width; ++w) {
+            const __m512 g = load(src + int64_t{w} * src_stride + c, m);
+            float* d = dst + int64_t{w} * channels + c;
+            store(d, add ? _mm512_add_ps(g, load(d, m)) : g, m);
+            s1 = _mm512_add_ps(s1, g);
+            s2 = _mm512_fmadd_ps(g, load(r + int64_t{w} * channels + c, m), s2);
         }
+        add_sums(s1, s2, c, m, sum_g, sum_gr);
     }
 }
 
 void upsample_transpose_row_add(const float* src, int src_stride, int full_width, int channels, float* dst0,
-                                float w0, float* dst1, float w1) {
+                                float w0, const float* r0, float* dst1, float w1, const float* r1, double* sum_g,
+                                double* sum_gr) {
     // Horizontal transpose of out[2j] = in[j], out[2j+1] = (in[j] + in[min(j+1, n-1)]) / 2.
     const int half_width = full_width / 2;
-    for (int j = 0; j < half_width; ++j) {
-        const float* even = src + int64_t{2 * j} * src_stride;
-        const float* odd = even + src_stride;
-        const float* prev_odd = j > 0 ? even - src_stride : nullptr;
-        const float odd_weight = j + 1 == half_width ? 1.0f : 0.5f;  // the last column takes both halves
-        float* d0 = dst0 + int64_t{j} * channels;
-        float* d1 = dst1 != nullptr ? dst1 + int64_t{j} * channels : nullptr;
-        for (int c = 0; c < channels; ++c) {
-            float h = even[c] + odd_weight * odd[c];
-            if (prev_odd != nullptr) h += 0.5f * prev_odd[c];
-            d0[c] += w0 * h;
-            if (d1 != nullptr) d1[c] += w1 * h;
+    const __m512 zero = _mm512_setzero_ps();
+    const __m512 half = _mm512_set1_ps(0.5f);
+    const __m512 weight0 = _mm512_set1_ps(w0);
+    const __m512 weight1 = _mm512_set1_ps(w1);
+    for (int c = 0; c < channels; c += kLanes) {
+        const __mmask16 m = lane_mask(channels - c);
+        __m512 s1 = zero, s2 = zero;
+        for (int j = 0; j < half_width; ++j) {
+            const float* even = src + int64_t{2 * j} * src_stride + c;
+            const __m512 odd = load(even + src_stride, m);
+            // the last column takes both halves of its odd neighbour
+            __m512 h = _mm512_fmadd_ps(j + 1 == half_width ? _mm512_set1_ps(1.0f) : half, odd, load(even, m));
+            if (j > 0) h = _mm512_fmadd_ps(half, load(even - src_stride, m), h);
+            const int64_t at = int64_t{j} * channels + c;
+            store(dst0 + at, _mm512_fmadd_ps(weight0, h, load(dst0 + at, m)), m);
+            __m512 hr = _mm512_mul_ps(weight0, _mm512_mul_ps(h, load(r0 + at, m)));
+            if (dst1 != nullptr) {
+                store(dst1 + at, _mm512_fmadd_ps(weight1, h, load(dst1 + at, m)), m);
+                hr = _mm512_fmadd_ps(weight1, _mm512_mul_ps(h, load(r1 + at, m)), hr);
+            }
+            s1 = _mm512_add_ps(s1, h);
+            s2 = _mm512_add_ps(s2, hr);
         }
+        add_sums(_mm512_mul_ps(s1, _mm512_set1_ps(dst1 != nullptr ? w0 + w1 : w0)), s2, c, m, sum_g, sum_gr);
     }
 }
 

@@ -43,9 +43,6 @@ void bias_relu_stats(float* z, int64_t pixels, int channels, const float* bias, 
 //   gz = r > 0 ? scale*gy + slope*r + offset : 0, grad_bias[c] += gz.
 void bn_relu_backward(const float* gy, const float* r, int64_t pixels, int channels, const float* scale,
                       const float* slope, const float* offset, float* gz, double* grad_bias);
-// sum_gy[c] += gy, sum_gy_r[c] += gy * r (the two reductions BatchNorm's backward needs).
-void bn_grad_sums(const float* gy, const float* r, int64_t pixels, int channels, double* sum_gy,
-                  double* sum_gy_r);
 // Output layer: gz[p][o] = grad_logits[o][p] (class planes, plane_stride apart); grad_bias[o] += gz.
 void gather_class_planes(const float* grad_logits, int64_t plane_stride, int64_t pixels, int classes, float* gz,
                          double* grad_bias);
@@ -66,11 +63,17 @@ void image_row(const float* image, int64_t channel_stride, int64_t pixel_stride,
                float* dst, int dst_stride);
 
 // ---- gradient rows into their destinations ----
-// dst[w*channels + c] (= or +=) src[w*src_stride + c]
-void store_row(const float* src, int src_stride, int width, int channels, float* dst, bool add);
+// Each also adds to the two sums BatchNorm's backward needs for the layer receiving the gradient:
+// sum_g[c] += its contribution g, sum_gr[c] += g * r, r = that layer's ReLU output at the same
+// place (the sums are linear, so contributions from several writers add up).
+// dst[w*channels + c] (= or +=) src[w*src_stride + c]; r: the row's ReLU output, [width][channels].
+void store_grad_row(const float* src, int src_stride, int width, int channels, float* dst, bool add, const float* r,
+                    double* sum_g, double* sum_gr);
 // Transposed upsample of one full-resolution gradient row into half-resolution rows:
-// dst0 += w0 * h and (dst1 != nullptr) dst1 += w1 * h, h = the row's horizontal transpose.
+// dst0 += w0 * h and (dst1 != nullptr) dst1 += w1 * h, h = the row's horizontal transpose;
+// r0, r1: the ReLU outputs at dst0, dst1.
 void upsample_transpose_row_add(const float* src, int src_stride, int full_width, int channels, float* dst0,
-                                float w0, float* dst1, float w1);
+                                float w0, const float* r0, float* dst1, float w1, const float* r1, double* sum_g,
+                                double* sum_gr);
 
 }  // namespace segsweep::fast
