@@ -18,11 +18,11 @@ namespace segsweep {
 constexpr int64_t kBenchAllreduceMinBytes = int64_t{1} << 10;   // bytes (1 KiB)
 constexpr int64_t kBenchAllreduceMaxBytes = int64_t{64} << 20;  // bytes (64 MiB)
 constexpr int kBenchParametersPerBuffer = 16;  // gradient tensors the buffer is split into
-constexpr int64_t kBenchBytesPerRepeat = int64_t{128} << 20;  // bytes per timed repeat of a path: sets iterations
-constexpr int kBenchMinIterations = 3;
-constexpr int kBenchMaxIterations = 100;
+constexpr int64_t kBenchBytesPerRepeat = int64_t{32} << 20;   // bytes per timed repeat of a path: sets iterations
+constexpr int kBenchMinIterations = 2;
+constexpr int kBenchMaxIterations = 50;
 constexpr int kBenchWarmupIterations = 2;
-constexpr int kBenchRepeats = 3;  // the three paths take turns this many times; the best time of each is kept
+constexpr int kBenchRepeats = 7;  // the three paths take turns this many times; the best time of each is kept
 
 struct AllreduceBenchmarkOptions {
     int64_t min_bytes = kBenchAllreduceMinBytes;  // first size; sizes double up to max_bytes

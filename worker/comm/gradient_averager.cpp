@@ -72,35 +72,38 @@ void GradientAverager::average_gradients() {
     if (comm_.size() == 1) return;
     at::NoGradGuard no_grad;
     for (Bucket& bucket : buckets_) {
-        const at::Tensor& first = parameters_[bucket.parameter_indices.front()];
-        if (!bucket.buffer.defined()) bucket.buffer = at::empty({bucket.elements}, first.options());
-
-        int64_t offset = 0;
-        for (size_t index : bucket.parameter_indices) {
-            const at::Tensor& parameter = parameters_[index];
-            at::Tensor slot = bucket.buffer.narrow(0, offset, parameter.numel()).view(parameter.sizes());
-            if (parameter.grad().defined()) {
-                slot.copy_(parameter.grad());
+        if (!bucket.buffer.defined()) allocate_buffer(bucket);
+        for (size_t i = 0; i < bucket.parameter_indices.size(); ++i) {
+            const at::Tensor& grad = parameters_[bucket.parameter_indices[i]].grad();
+            if (grad.defined()) {
+                bucket.slots[i].copy_(grad);
             } else {
-                slot.zero_();
+                bucket.slots[i].zero_();
             }
-            offset += parameter.numel();
         }
 
         comm_.allreduce_sum(bucket.buffer);
         bucket.buffer.div_(comm_.size());
 
-        offset = 0;
-        for (size_t index : bucket.parameter_indices) {
-            const at::Tensor& parameter = parameters_[index];
-            at::Tensor slot = bucket.buffer.narrow(0, offset, parameter.numel()).view(parameter.sizes());
+        for (size_t i = 0; i < bucket.parameter_indices.size(); ++i) {
+            const at::Tensor& parameter = parameters_[bucket.parameter_indices[i]];
             if (parameter.grad().defined()) {
-                parameter.mutable_grad().copy_(slot);
+                parameter.mutable_grad().copy_(bucket.slots[i]);
             } else {
-                parameter.mutable_grad() = slot.clone();
+                parameter.mutable_grad() = bucket.slots[i].clone();
             }
-            offset += parameter.numel();
         }
+    }
+}
+
+void GradientAverager::allocate_buffer(Bucket& bucket) {
+    const at::Tensor& first = parameters_[bucket.parameter_indices.front()];
+    bucket.buffer = at::empty({bucket.elements}, first.options());
+    int64_t offset = 0;
+    for (size_t index : bucket.parameter_indices) {
+        const at::Tensor& parameter = parameters_[index];
+        bucket.slots.push_back(bucket.buffer.narrow(0, offset, parameter.numel()).view(parameter.sizes()));
+        offset += parameter.numel();
     }
 }
 

@@ -41,11 +41,13 @@ private:
     struct Bucket {
         std::vector<size_t> parameter_indices;  // into parameters_
         int64_t elements = 0;
-        at::Tensor buffer;  // the flat gradients of the bucket; allocated on first use, then reused
+        at::Tensor buffer;               // the flat gradients of the bucket; allocated on first use, then reused
+        std::vector<at::Tensor> slots;   // views of buffer shaped like each parameter (same order)
     };
     // Each rank compares its parameter layout with rank 0's; a mismatch would pair the wrong
     // gradients, so it throws segsweep::Error naming both layouts.
     void check_same_layout_as_root();
+    void allocate_buffer(Bucket& bucket);  // the flat buffer and its per-parameter views
 
     Communicator& comm_;
     std::vector<at::Tensor> parameters_;
