@@ -19,6 +19,8 @@ void add_data_commands(CLI::App& app);  // data synth|check|trivial-predictions,
 void add_slurm_commands(CLI::App& app);  // slurm launch|status|stop|env
 void add_sweep_commands(CLI::App& app);  // sweep preview
 void add_results_commands(CLI::App& app);  // leaderboard, sweeps, trials, show, bench results
+void add_train_commands(CLI::App& app);  // train, predict, model summary
+void add_coordinator_commands(CLI::App& app);  // coordinator, worker, submit, status, cancel, workers, wait, keygen, bench coordinator
 void add_bench_train_commands(CLI::App& app);  // bench train
 
 }  // namespace segsweep::cli

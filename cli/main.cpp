@@ -19,6 +19,8 @@ int main(int argc, char** argv) {
     segsweep::cli::add_slurm_commands(app);
     segsweep::cli::add_sweep_commands(app);
     segsweep::cli::add_results_commands(app);
+    segsweep::cli::add_train_commands(app);
+    segsweep::cli::add_coordinator_commands(app);
     segsweep::cli::add_bench_train_commands(app);
 
     try {

@@ -1,6 +1,8 @@
 // Coordinator: start-up (keys, ZAP, bind), the event loop, worker messages and sending.
 #include "coordinator/coordinator.h"
 
+#include <time.h>
+
 #include <chrono>
 #include <filesystem>
 
@@ -17,6 +19,12 @@ using protocol::MessageType;
 
 constexpr int kShutdownDrainMs = 5000;  // ms to finish committing and sending at shutdown
 constexpr int64_t kReconnectMemoryMs = 60000;  // ms a RECONNECT notice is remembered per peer
+
+double thread_cpu_seconds() {
+    timespec t{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
 
 int64_t now_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
@@ -104,6 +112,7 @@ void Coordinator::bind_socket() {
 
 void Coordinator::run(const std::atomic<bool>& stop) {
     LOG_I("coordinator running: store %s, trial folders under %s", options_.db_path.c_str(), options_.runs_dir.c_str());
+    const double cpu_start = thread_cpu_seconds();
     while (!stop.load() && fatal_error_.empty()) {
         int64_t now = now_ms();
         long timeout = std::max<int64_t>(0, kLoopTickMs - (now - last_tick_ms_));
@@ -128,6 +137,7 @@ void Coordinator::run(const std::atomic<bool>& stop) {
         zmq_poll(&item, 1, kLoopTickMs);
         handle_completions();
     }
+    loop_cpu_seconds_ = thread_cpu_seconds() - cpu_start;
     if (!fatal_error_.empty())
         throw Error("results store " + options_.db_path + " failed: " + fatal_error_ +
                     "; the coordinator stopped so that nothing unrecorded is acknowledged (restart it to carry on)");
@@ -166,8 +176,7 @@ void Coordinator::handle_frames(const std::string& routing_id, const std::vector
         if (protocol::is_client_request(message.type)) {
             handle_request(routing_id, protocol::request_from_json(message.type, message.body), now);
         } else if (protocol::is_worker_message(message.type)) {
-            protocol::validate_body(message);
-            handle_worker_message(routing_id, message, now);
+            handle_worker_message(routing_id, message, now);  // each body is checked as it is read
         } else {
             LOG_W("dropped %s from peer %s: not a message a coordinator accepts",
                   protocol::message_type_name(message.type), peer_name(routing_id).c_str());

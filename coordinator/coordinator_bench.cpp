@@ -1,7 +1,8 @@
-// `segsweep bench coordinator`: a real coordinator against simulated workers running StandInTrial,
-// and Optuna on SQLite as the peer.
+// `segsweep bench coordinator`: the real coordinator process against simulated workers running
+// StandInTrial, and Optuna on SQLite as the peer.
 #include "coordinator/coordinator_bench.h"
 
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -9,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -21,7 +23,6 @@
 #include "common/zmq_check.h"
 #include "common/zmq_socket.h"
 #include "coordinator/client.h"
-#include "coordinator/coordinator.h"
 
 namespace segsweep::coordinator {
 namespace {
@@ -82,6 +83,8 @@ struct SimWorker {
     std::string id;
     Clock::time_point ready_at;
     Clock::time_point last_sent;
+    bool welcomed = false;
+    bool started = false;           // sent its first READY (after every worker is connected)
     bool waiting_for_trial = false;
     bool finished = false;
     protocol::TrialAssignment trial;
@@ -93,11 +96,30 @@ struct RowResult {
     int trials = 0;
     double seconds = 0;
     std::vector<double> latencies_ms;
-    uint64_t writes = 0;
     uint64_t transactions = 0;
+    double coordinator_cpu_seconds = 0;  // the whole coordinator process (user + system)
+    double connect_seconds = 0;          // until every simulated worker had its WELCOME
 };
 
+// The coordinator's last words: "coordinator stopped: W write(s) in T transaction(s)".
+uint64_t committed_transactions(const std::string& log_path) {
+    std::FILE* file = std::fopen(log_path.c_str(), "r");
+    if (file == nullptr) return 0;
+    char line[1024];
+    uint64_t transactions = 0;
+    while (std::fgets(line, sizeof line, file) != nullptr) {
+        const char* found = std::strstr(line, "coordinator stopped: ");
+        unsigned long long writes = 0, commits = 0;
+        if (found && std::sscanf(found, "coordinator stopped: %llu write(s) in %llu", &writes, &commits) == 2)
+            transactions = commits;
+    }
+    std::fclose(file);
+    return transactions;
+}
+
 struct DriverShared {
+    std::atomic<int> welcomed{0};   // workers connected (WELCOME received)
+    std::atomic<bool> go{false};    // every worker is connected: start asking for trials
     std::atomic<int> acks{0};
     std::atomic<int> continues{0};
     std::mutex mutex;
@@ -133,7 +155,10 @@ void drive(std::vector<SimWorker*> workers, int epochs, int total_trials, Driver
                     if (d.status != protocol::DecodeStatus::ok) continue;
                     const auto& body = d.message.body;
                     switch (d.message.type) {
-                        case MessageType::welcome: sim_ready(w); break;
+                        case MessageType::welcome:
+                            if (!w.welcomed) ++shared.welcomed;
+                            w.welcomed = true;
+                            break;
                         case MessageType::trial: {
                             w.trial = protocol::trial_assignment_from_json(body);
                             latencies.push_back(ms_between(w.ready_at, Clock::now()));
@@ -158,6 +183,10 @@ void drive(std::vector<SimWorker*> workers, int epochs, int total_trials, Driver
                     }
                 }
             }
+            if (shared.go.load() && w.welcomed && !w.started) {
+                w.started = true;
+                sim_ready(w);
+            }
             if (!w.finished && ms_between(w.last_sent, now) > kSimHeartbeatMs)
                 sim_send(w, MessageType::heartbeat, nlohmann::json::object());
         }
@@ -174,27 +203,106 @@ std::string bench_sweep_text(int trials, int epochs) {
     return sweep.dump(2);
 }
 
+// The coordinator under test: the real `segsweep coordinator`, as its own process (this very
+// binary), so its CPU time (event loop, store writer, ZeroMQ I/O and CURVE) can be read apart
+// from the simulated workers'.
+struct CoordinatorProcess {
+    pid_t pid = -1;
+    std::string address;
+
+    CoordinatorProcess(const std::string& key_dir, const std::string& row_dir, bool durability_normal) {
+        const std::string endpoint = row_dir + "/coordinator.endpoint";
+        std::vector<std::string> args = {"/proc/self/exe", "coordinator", "--listen", "tcp://127.0.0.1:*", "--db",
+                                         row_dir + "/bench.db", "--runs", row_dir + "/runs", "--keys", key_dir,
+                                         "--endpoint-file", endpoint, "--liveness", std::to_string(kBenchLiveness),
+                                         "--durability", durability_normal ? "normal" : "full"};
+        const std::string log = row_dir + "/coordinator.log";
+        pid = fork();
+        if (pid < 0) throw Error("bench coordinator: fork failed");
+        if (pid == 0) {
+            FILE* out = std::freopen(log.c_str(), "w", stderr);
+            (void)out;
+            std::vector<char*> argv;
+            for (auto& a : args) argv.push_back(a.data());
+            argv.push_back(nullptr);
+            execv("/proc/self/exe", argv.data());
+            _exit(127);
+        }
+        auto deadline = Clock::now() + std::chrono::seconds(60);
+        while (Clock::now() < deadline) {
+            std::FILE* file = std::fopen(endpoint.c_str(), "r");
+            if (file != nullptr) {
+                char text[256] = {0};
+                bool got = std::fgets(text, sizeof text, file) != nullptr;
+                std::fclose(file);
+                if (got) {
+                    address = text;
+                    while (!address.empty() && (address.back() == '\n' || address.back() == '\r')) address.pop_back();
+                    if (!address.empty()) return;
+                }
+            }
+            int status = 0;
+            if (waitpid(pid, &status, WNOHANG) == pid) {
+                pid = -1;
+                throw Error("bench coordinator: the coordinator exited at start-up; see " + log);
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        throw Error("bench coordinator: the coordinator published no address within 60 s; see " + log);
+    }
+
+    // User + system CPU seconds so far (/proc/PID/stat), all threads. Read once it serves and
+    // again before it stops, so loading LibTorch at start-up and unloading it are not counted.
+    double cpu_seconds() const {
+        std::FILE* file = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
+        if (file == nullptr) return 0;
+        char text[2048] = {0};
+        size_t n = std::fread(text, 1, sizeof text - 1, file);
+        std::fclose(file);
+        std::string stat(text, n);
+        auto close = stat.rfind(')');  // the command name may hold spaces
+        if (close == std::string::npos) return 0;
+        std::istringstream fields(stat.substr(close + 2));
+        std::string field;
+        unsigned long long utime = 0, stime = 0;
+        for (int index = 3; fields >> field; ++index) {  // field 3 is the state
+            if (index == 14) utime = std::stoull(field);
+            if (index == 15) {
+                stime = std::stoull(field);
+                break;
+            }
+        }
+        return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+    }
+
+    void stop() {
+        if (pid <= 0) return;
+        kill(pid, SIGTERM);
+        int status = 0;
+        waitpid(pid, &status, 0);
+        pid = -1;
+    }
+
+    ~CoordinatorProcess() {
+        if (pid > 0) {
+            kill(pid, SIGKILL);
+            waitpid(pid, nullptr, 0);
+        }
+    }
+};
+
 RowResult run_row(const CoordinatorBenchOptions& options, int worker_count, const std::string& key_dir,
                   const std::string& row_dir) {
     std::filesystem::create_directories(row_dir);
-    CoordinatorOptions co;
-    co.listen = "tcp://127.0.0.1:*";
-    co.db_path = row_dir + "/bench.db";
-    co.runs_dir = row_dir + "/runs";
-    co.key_dir = key_dir;
-    co.scheduler.heartbeat_liveness = kBenchLiveness;
-    co.durability = StoreDurability::full;
-    Coordinator coordinator(co);
-    std::atomic<bool> stop{false};
-    std::thread loop([&] { coordinator.run(stop); });
+    CoordinatorProcess coordinator(key_dir, row_dir, options.durability_normal);
 
     ClientOptions client_options;
-    client_options.address = coordinator.address();
+    client_options.address = coordinator.address;
     client_options.key_dir = key_dir;
     CoordinatorClient client(client_options);
     client.submit(bench_sweep_text(options.trials, options.epochs), "bench-coordinator.json");
 
-    ClientSecurity security = load_client_security(key_dir, coordinator.address(), false);
+    ClientSecurity security = load_client_security(key_dir, coordinator.address, false);
     zmq::context_t context;
     context.set(zmq::ctxopt::max_sockets, kContextMaxSockets);
     std::vector<SimWorker> workers(static_cast<size_t>(worker_count));
@@ -203,12 +311,12 @@ RowResult run_row(const CoordinatorBenchOptions& options, int worker_count, cons
         w.socket = std::make_unique<zmq::socket_t>(context, zmq::socket_type::dealer);
         set_common_socket_options(*w.socket);
         apply_client_security(*w.socket, security);
-        ZMQ_CHECK(zmq_connect(w.socket->handle(), coordinator.address().c_str()));
+        ZMQ_CHECK(zmq_connect(w.socket->handle(), coordinator.address.c_str()));
         w.id = "sim-" + std::to_string(i);
     }
     DriverShared shared;
-    auto start = Clock::now();
-    auto deadline = start + std::chrono::seconds(kBenchTimeoutS);
+    auto connect_start = Clock::now();
+    auto deadline = connect_start + std::chrono::seconds(kBenchTimeoutS);
     for (auto& w : workers) {
         protocol::Hello hello;
         hello.worker_id = w.id;
@@ -223,16 +331,22 @@ RowResult run_row(const CoordinatorBenchOptions& options, int worker_count, cons
         for (int i = t; i < worker_count; i += thread_count) share.push_back(&workers[static_cast<size_t>(i)]);
         drivers.emplace_back(drive, share, options.epochs, options.trials, std::ref(shared), deadline);
     }
-    for (auto& d : drivers) d.join();
+    // Connection set-up (TCP, CURVE handshakes, HELLO) is timed apart from the trials.
+    while (shared.welcomed.load() < worker_count && Clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
     RowResult row;
+    row.connect_seconds = std::chrono::duration<double>(Clock::now() - connect_start).count();
+    const double cpu_at_start = coordinator.cpu_seconds();
+    auto start = Clock::now();
+    shared.go = true;
+    for (auto& d : drivers) d.join();
     row.seconds = std::chrono::duration<double>(Clock::now() - start).count();
     row.workers = worker_count;
     row.trials = shared.acks.load();
     row.latencies_ms = std::move(shared.latencies_ms);
-    stop = true;
-    loop.join();
-    row.writes = coordinator.store().writes_committed();
-    row.transactions = coordinator.store().transactions_committed();
+    row.coordinator_cpu_seconds = coordinator.cpu_seconds() - cpu_at_start;
+    coordinator.stop();
+    row.transactions = committed_transactions(row_dir + "/coordinator.log");
     if (row.trials < options.trials)
         throw Error("bench coordinator: only " + std::to_string(row.trials) + " of " + std::to_string(options.trials) +
                     " trials finished within " + std::to_string(kBenchTimeoutS) + " s at " +
@@ -301,6 +415,12 @@ std::string run_coordinator_bench(const CoordinatorBenchOptions& options) {
     const std::string key_dir = dir + "/keys";
     if (!std::filesystem::exists(key_dir + "/coordinator.secret")) keygen_folder(key_dir, "client", false);
 
+    std::string load_average = "?";
+    if (FILE* file = std::fopen("/proc/loadavg", "r")) {
+        char text[64] = {0};
+        if (std::fgets(text, sizeof text, file)) load_average = std::string(text).substr(0, std::string(text).find(' '));
+        std::fclose(file);
+    }
     LogLevel saved_level = log_level();
     log_set_level(LogLevel::warn);  // one line per state change would dominate the measurement
     std::vector<RowResult> rows;
@@ -328,18 +448,32 @@ std::string run_coordinator_bench(const CoordinatorBenchOptions& options) {
     std::ostringstream out;
     char line[512];
     out << "segsweep bench coordinator: " << options.trials << " stand-in trials x " << options.epochs
-        << " epoch reports per row; CURVE over tcp loopback; SQLite WAL, synchronous=FULL (fsync per commit)\n";
-    std::snprintf(line, sizeof line, "%8s %10s %18s %14s %14s %12s %13s\n", "workers", "trials/s", "durable reports/s",
-                  "READY->TRIAL", "p99", "ms/trial", "commits");
+        << " epoch reports per row; CURVE over tcp loopback; SQLite WAL, "
+        << (options.durability_normal ? "synchronous=NORMAL (survives a crash, not a power cut)\n"
+                                      : "synchronous=FULL (fsync per commit)\n");
+    out << "load average at the start: " << load_average
+        << " (shared cores; the simulated workers run on them too). coordinator CPU: the coordinator process's "
+           "user+system time (loop, store writer, ZeroMQ I/O and CURVE) per trial\n";
+    std::snprintf(line, sizeof line, "%8s %8s %9s %10s %12s %8s %10s %13s %14s %8s\n", "workers", "connect",
+                  "trials/s", "durable", "READY->TRIAL", "p99", "wall ms", "coordinator", "reports per", "commits");
     out << line;
-    std::snprintf(line, sizeof line, "%8s %10s %18s %14s %14s %12s %13s\n", "", "", "", "p50 (ms)", "(ms)", "(wall)", "");
+    std::snprintf(line, sizeof line, "%8s %8s %9s %10s %12s %8s %10s %13s %14s %8s\n", "", "s", "", "reports/s",
+                  "p50 ms", "ms", "per trial", "CPU ms/trial", "coordinator", "");
+    out << line;
+    std::snprintf(line, sizeof line, "%8s %8s %9s %10s %12s %8s %10s %13s %14s %8s\n", "", "", "", "", "", "", "", "",
+                  "CPU second", "");
     out << line;
     for (const auto& r : rows) {
         double trials_per_s = r.trials / r.seconds;
         double reports_per_s = static_cast<double>(r.trials) * options.epochs / r.seconds;
-        std::snprintf(line, sizeof line, "%8d %10.0f %18.0f %14.2f %14.2f %12.3f %13llu\n", r.workers, trials_per_s,
-                      reports_per_s, percentile(r.latencies_ms, 0.5), percentile(r.latencies_ms, 0.99),
-                      1000.0 * r.seconds / r.trials, static_cast<unsigned long long>(r.transactions));
+        double reports_per_cpu_s = r.coordinator_cpu_seconds > 0
+                                       ? static_cast<double>(r.trials) * options.epochs / r.coordinator_cpu_seconds
+                                       : 0;
+        std::snprintf(line, sizeof line, "%8d %8.2f %9.0f %10.0f %12.1f %8.1f %10.3f %13.3f %14.0f %8llu\n", r.workers,
+                      r.connect_seconds, trials_per_s, reports_per_s, percentile(r.latencies_ms, 0.5),
+                      percentile(r.latencies_ms, 0.99), 1000.0 * r.seconds / r.trials,
+                      1000.0 * r.coordinator_cpu_seconds / r.trials, reports_per_cpu_s,
+                      static_cast<unsigned long long>(r.transactions));
         out << line;
     }
     if (peer_trials == 0) {

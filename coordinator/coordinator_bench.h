@@ -1,12 +1,13 @@
-// `segsweep bench coordinator`: is the coordinator ever the bottleneck? A real Coordinator (its
-// ROUTER over CURVE on tcp loopback, the scheduler, the SQLite store with fsync at every commit)
-// serves W simulated workers. Each simulated worker is a DEALER socket driven by a few driver
+// `segsweep bench coordinator`: is the coordinator ever the bottleneck? The real coordinator, run
+// as its own `segsweep coordinator` process (ROUTER over CURVE on tcp loopback, the scheduler, the
+// SQLite store with fsync at every commit), serves W simulated workers. Each simulated worker is a DEALER socket driven by a few driver
 // threads running StandInTrial: on TRIAL it sends all of its epoch reports at once, waits for
 // each CONTINUE (sent only once the epoch is committed), sends the RESULT, waits for the ACK and
 // asks again. The stand-in exists for this benchmark only; every test trains real trials.
 //
 // Per worker count: trials dispatched per second, durable epoch reports per second, READY->TRIAL
-// latency (p50, p99) and the coordinator's wall time per trial. The peer, in the same run:
+// latency (p50, p99), wall time per trial and the coordinator process's CPU time per trial (its
+// scheduling overhead, apart from the simulated workers that share the machine). The peer, in the same run:
 // Optuna (python3-optuna) on SQLite storage running the same number of no-op trials with the same
 // number of reported intermediate values (bench/peers/optuna_sqlite_noop.py).
 #pragma once
@@ -29,6 +30,7 @@ struct CoordinatorBenchOptions {
     std::string python = "/usr/bin/python3";
     std::string peer_script;                      // default: <source>/bench/peers/optuna_sqlite_noop.py
     std::string dir;                              // scratch; default: a new folder under /tmp
+    bool durability_normal = false;               // synchronous=NORMAL instead of FULL (fsync per commit)
 };
 
 // Runs every row and the peer; returns the report (a table and the ratios).

@@ -28,6 +28,9 @@ const SweepEntry* Scheduler::sweep_of(const TrialEntry& trial) const {
 }
 
 void Scheduler::send(const std::string& worker_id, MessageType type, nlohmann::json body, bool durable) {
+    // Any message is a heartbeat: a worker we just wrote to needs no HEARTBEAT this interval.
+    auto w = workers_.find(worker_id);
+    if (w != workers_.end()) w->second.last_sent_ms = std::max(w->second.last_sent_ms, now_ms_);
     output_.messages.push_back({worker_id, type, std::move(body), durable});
 }
 
@@ -116,6 +119,7 @@ void Scheduler::add_trial(const TrialEntry& trial, int64_t now_ms) {
     } else if (t.state == TrialState::running) {
         t.lease_expires_ms = now_ms + settings_.restart_grace_ms;
         t.last_epoch = 0;
+        t.awaiting_reattach = true;
         running_.insert(t.trial_id);
         ++unfinished_;
         LOG_I("trial %lld (sweep %lld) running, attempt %d: waiting %d ms for its worker to re-attach",
@@ -125,6 +129,7 @@ void Scheduler::add_trial(const TrialEntry& trial, int64_t now_ms) {
 }
 
 void Scheduler::touch(const std::string& worker_id, int64_t now_ms) {
+    now_ms_ = std::max(now_ms_, now_ms);
     auto it = workers_.find(worker_id);
     if (it == workers_.end()) return;
     it->second.last_seen_ms = now_ms;
@@ -177,6 +182,7 @@ void Scheduler::on_hello(const protocol::Hello& hello, int64_t now_ms) {
     if (w.trial_id != 0 && w.trial_id != t.trial_id) release_worker_trial(hello.worker_id, w.trial_id);
     t.worker_id = hello.worker_id;
     t.lease_expires_ms = now_ms + settings_.lease_grace_ms;
+    t.awaiting_reattach = false;
     w.trial_id = t.trial_id;
     LOG_I("trial %lld (sweep %lld) re-attached to worker %s, attempt %d, %d epoch(s) done",
           static_cast<long long>(t.trial_id), static_cast<long long>(t.sweep_id), hello.worker_id.c_str(), t.attempt,
@@ -542,6 +548,7 @@ void Scheduler::assign(TrialEntry& trial, WorkerEntry& worker, int64_t now_ms) {
 }
 
 void Scheduler::dispatch(int64_t now_ms) {
+    now_ms_ = std::max(now_ms_, now_ms);
     // Forget ready entries of workers that left or got work.
     std::deque<std::string> still_ready;
     std::set<std::string> seen;
@@ -581,7 +588,8 @@ void Scheduler::dispatch(int64_t now_ms) {
 }
 
 void Scheduler::send_no_work_if_idle() {
-    if (unfinished_ != 0) return;
+    // A coordinator that never had a sweep keeps its workers: the first submit may be on its way.
+    if (unfinished_ != 0 || sweeps_.empty()) return;
     for (const auto& id : ready_) {
         WorkerEntry& w = workers_.at(id);
         if (w.no_work_sent) continue;
@@ -591,6 +599,7 @@ void Scheduler::send_no_work_if_idle() {
 }
 
 void Scheduler::tick(int64_t now_ms) {
+    now_ms_ = std::max(now_ms_, now_ms);
     std::vector<std::string> silent;
     for (const auto& [id, w] : workers_)
         if (now_ms - w.last_seen_ms > worker_timeout_ms()) silent.push_back(id);
@@ -602,11 +611,12 @@ void Scheduler::tick(int64_t now_ms) {
         if (trials_.at(id).lease_expires_ms < now_ms) expired.push_back(id);
     for (int64_t id : expired) {
         TrialEntry& t = trials_.at(id);
-        std::string reason = t.worker_id.empty()
+        std::string reason = t.awaiting_reattach
                                  ? "no worker re-attached within " + std::to_string(settings_.restart_grace_ms) +
                                        " ms of the coordinator restart"
                                  : "worker " + t.worker_id + " silent for more than " +
                                        std::to_string(settings_.lease_grace_ms) + " ms";
+        t.awaiting_reattach = false;
         end_attempt(t, reason, /*counts_as_restart=*/true, now_ms);
     }
 

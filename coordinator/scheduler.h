@@ -83,6 +83,7 @@ struct TrialEntry {
     double last_epoch_seconds = 0; // wall time of that epoch (for the ETA)
     int64_t started_ms = 0;        // when the current attempt was assigned
     bool cancel_requested = false;
+    bool awaiting_reattach = false;  // reloaded running after a restart; no worker has claimed it yet
     std::string stop_reason;       // set once a STOP was sent for the current attempt
     std::string message;           // why it ended (final states) or was requeued
 };
@@ -246,6 +247,7 @@ private:
     std::set<int64_t> running_;            // trial ids holding a lease
     std::deque<std::string> ready_;        // workers that asked for work, oldest first
     size_t unfinished_ = 0;                // trials pending or running
+    int64_t now_ms_ = 0;                   // the latest time an event brought (for last_sent_ms)
     SchedulerOutput output_;
 };
 

@@ -1,10 +1,17 @@
 // StoreWriter: scheduler writes committed in batches, and store jobs, on a thread of their own.
 #include "coordinator/store_writer.h"
 
+#include <time.h>
+
 #include "common/error.h"
 #include "common/log.h"
 
 namespace segsweep::coordinator {
+namespace {
+
+constexpr size_t kMaxWritesPerTransaction = 20000;  // writes merged into one commit under load
+
+}  // namespace
 
 StoreWriter::StoreWriter(const std::string& db_path, StoreDurability durability) {
     thread_ = std::thread([this, db_path, durability] { run(db_path, durability); });
@@ -64,6 +71,11 @@ uint64_t StoreWriter::transactions_committed() const {
     return transactions_;
 }
 
+double StoreWriter::cpu_seconds() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return cpu_seconds_;
+}
+
 void StoreWriter::apply(ResultsStore& store, const StoreWrite& w) {
     switch (w.kind) {
         case StoreWrite::Kind::attempt_started:
@@ -108,38 +120,55 @@ void StoreWriter::run(const std::string& db_path, StoreDurability durability) {
     queued_.notify_all();
 
     while (true) {
-        Task task;
+        // Group commit: every write batch queued back to back goes into one transaction (one
+        // fsync), up to kMaxWritesPerTransaction; a job ends the group.
+        std::vector<Task> group;
         {
             std::unique_lock<std::mutex> lock(mutex_);
             queued_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
             if (tasks_.empty()) return;  // stopping, and everything queued is done
-            task = std::move(tasks_.front());
-            tasks_.pop_front();
+            size_t writes = 0;
+            while (!tasks_.empty()) {
+                Task& next = tasks_.front();
+                if (!group.empty() && (next.job || group.front().job || writes >= kMaxWritesPerTransaction)) break;
+                writes += next.writes.size();
+                group.push_back(std::move(next));
+                tasks_.pop_front();
+            }
         }
-        StoreCompletion done;
-        done.sequence = task.sequence;
+        std::vector<StoreCompletion> done(group.size());
+        for (size_t i = 0; i < group.size(); ++i) done[i].sequence = group[i].sequence;
+        int writes = 0;
         try {
-            if (task.job) {
-                task.job(*store);
-            } else if (!task.writes.empty()) {
+            if (group.front().job) {
+                group.front().job(*store);
+            } else {
                 StoreTransaction transaction(*store);
-                for (const auto& write : task.writes) apply(*store, write);
+                for (size_t i = 0; i < group.size(); ++i) {
+                    for (const auto& write : group[i].writes) apply(*store, write);
+                    done[i].writes = static_cast<int>(group[i].writes.size());
+                    writes += done[i].writes;
+                }
                 transaction.commit();
-                done.writes = static_cast<int>(task.writes.size());
             }
         } catch (const std::exception& e) {
-            done.failed = true;
-            done.fatal = !task.job;
-            done.error = e.what();
-            if (done.fatal) LOG_E("results store %s: a batch of writes failed: %s", db_path.c_str(), e.what());
+            for (auto& d : done) {
+                d.failed = true;
+                d.fatal = !group.front().job;
+                d.error = e.what();
+            }
+            if (!group.front().job) LOG_E("results store %s: a batch of writes failed: %s", db_path.c_str(), e.what());
         }
         {
             std::lock_guard<std::mutex> lock(mutex_);
-            if (!task.job && !done.failed) {
-                writes_committed_ += static_cast<uint64_t>(done.writes);
+            if (!group.front().job && !done.front().failed) {
+                writes_committed_ += static_cast<uint64_t>(writes);
                 ++transactions_;
             }
-            completions_.push_back(std::move(done));
+            for (auto& d : done) completions_.push_back(std::move(d));
+            timespec cpu{};
+            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
+            cpu_seconds_ = static_cast<double>(cpu.tv_sec) + 1e-9 * static_cast<double>(cpu.tv_nsec);
         }
         wakeup_.notify();
     }

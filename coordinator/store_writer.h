@@ -1,6 +1,7 @@
 // StoreWriter: the coordinator's one connection to the results store, on its own thread, so the
-// event loop never waits on the disk. The loop hands it batches of scheduler writes (each batch
-// committed as one transaction) and jobs (reads, submits) that run in order with them; when a
+// event loop never waits on the disk. The loop hands it batches of scheduler writes and jobs
+// (reads, submits) that run in order with them. Write batches waiting back to back are committed
+// together as one transaction (group commit: one fsync for many reports under load); when a
 // batch or job is done the writer posts a completion and wakes the loop through an eventfd. The
 // loop sends the messages that depended on a batch (TRIAL, ACK, CONTINUE/STOP) only after its
 // completion: nothing is acknowledged that is not on disk.
@@ -59,6 +60,8 @@ public:
     // Totals for the benchmark and the log.
     uint64_t writes_committed() const;
     uint64_t transactions_committed() const;
+    // CPU seconds the writer thread used (final once the writer is destroyed or idle).
+    double cpu_seconds() const;
 
 private:
     struct Task {
@@ -80,6 +83,7 @@ private:
     uint64_t next_sequence_ = 1;
     uint64_t writes_committed_ = 0;
     uint64_t transactions_ = 0;
+    double cpu_seconds_ = 0;
     WakeupFd wakeup_;
 };
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -105,14 +106,16 @@ public:
         return protocol::decode_frames(frames);
     }
 
-    // Skips HEARTBEATs; the first message of another type.
+    // Skips HEARTBEATs; the first message of another type within timeout_ms in all.
     std::optional<protocol::Decoded> receive_not_heartbeat(int timeout_ms) {
-        for (int i = 0; i < 50; ++i) {
-            auto d = receive(timeout_ms);
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+        while (true) {
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+            if (left.count() <= 0) return std::nullopt;
+            auto d = receive(static_cast<int>(left.count()));
             if (!d || d->status != protocol::DecodeStatus::ok || d->message.type != protocol::MessageType::heartbeat)
                 return d;
         }
-        return std::nullopt;
     }
 
 private:

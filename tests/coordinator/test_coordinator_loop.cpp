@@ -105,15 +105,31 @@ TEST(CoordinatorLoop, UnknownWorkerIsToldToReconnectAndHelloIsWelcomed) {
     protocol::Welcome welcome = protocol::welcome_from_json(d->message.body);
     EXPECT_EQ(welcome.heartbeat_interval_ms, fast_scheduler_settings().heartbeat_interval_ms);
 
-    // Idle coordinator: READY is answered with NO_WORK.
+    // A coordinator that never had a sweep keeps its ready workers waiting (no NO_WORK): the
+    // first sweep may be submitted right after the workers start.
     peer.send(protocol::encode_frames(MessageType::ready, nlohmann::json::object()));
-    d = peer.receive_not_heartbeat(kReplyWaitMs);
-    ASSERT_TRUE(d && d->status == DecodeStatus::ok);
-    EXPECT_EQ(d->message.type, MessageType::no_work);
+    EXPECT_FALSE(peer.receive_not_heartbeat(600).has_value());
     coordinator::CoordinatorClient client(c.client_options());
     auto workers = client.workers()["workers"];
     ASSERT_EQ(workers.size(), 1u);
     EXPECT_EQ(workers[0]["worker_id"], "probe:1:abcd");
+    EXPECT_EQ(workers[0]["state"], "idle");
+
+    peer.send(protocol::encode_frames(MessageType::bye, protocol::to_json(protocol::Bye{"test done"})));
+
+    // Once every submitted trial is final, a READY worker hears NO_WORK.
+    int64_t sweep_id = client.submit(kTinySweep, "loop.json")["sweep_id"];
+    client.cancel_sweep(sweep_id);
+    RawPeer late(c.address(), c.key_dir());
+    hello.worker_id = "probe:2:abcd";
+    late.send(protocol::encode_frames(MessageType::hello, protocol::to_json(hello)));
+    late.send(protocol::encode_frames(MessageType::ready, nlohmann::json::object()));
+    d = late.receive_not_heartbeat(kReplyWaitMs);
+    ASSERT_TRUE(d && d->status == DecodeStatus::ok);
+    EXPECT_EQ(d->message.type, MessageType::welcome);
+    d = late.receive_not_heartbeat(kReplyWaitMs);
+    ASSERT_TRUE(d && d->status == DecodeStatus::ok);
+    EXPECT_EQ(d->message.type, MessageType::no_work);
 }
 
 TEST(CoordinatorLoop, SubmitStatusCancel) {

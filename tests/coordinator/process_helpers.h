@@ -1,0 +1,51 @@
+// Test helpers for the multi-process tests: run the real `segsweep` binary as child processes
+// (output to a log file), signal them, wait for them with a timeout, and never leave one behind.
+#pragma once
+
+#include <signal.h>
+#include <sys/types.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace segsweep::testing {
+
+class ChildProcess {
+public:
+    // Starts SEGSWEEP_BINARY with `args`; stdout and stderr go to `log_path`; `env` is added to
+    // the inherited environment.
+    ChildProcess(const std::vector<std::string>& args, const std::string& log_path,
+                 const std::map<std::string, std::string>& env = {});
+    ~ChildProcess();  // SIGKILLs and reaps the child if it still runs
+    ChildProcess(const ChildProcess&) = delete;
+    ChildProcess& operator=(const ChildProcess&) = delete;
+
+    pid_t pid() const { return pid_; }
+    bool running();
+    void signal(int number);
+    // Waits up to timeout_ms; the exit status (WEXITSTATUS, or 128 + signal), or -1 on timeout.
+    int wait(int timeout_ms);
+    std::string log() const;
+    const std::string& log_path() const { return log_path_; }
+
+private:
+    pid_t pid_ = -1;
+    bool reaped_ = false;
+    int status_ = -1;
+    std::string log_path_;
+};
+
+struct CommandResult {
+    int status = -1;     // exit status, -1 on timeout
+    std::string output;  // stdout and stderr together
+};
+
+// Runs the binary to completion (or timeout_ms) and returns its status and output.
+CommandResult run_segsweep(const std::vector<std::string>& args, const std::string& log_path, int timeout_ms,
+                           const std::map<std::string, std::string>& env = {});
+
+// A loopback TCP port nobody listens on right now.
+int free_tcp_port();
+
+}  // namespace segsweep::testing

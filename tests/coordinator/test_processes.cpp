@@ -1,0 +1,341 @@
+// Multi-process tests with the real binary on loopback and real tiny trials (a tiny synthetic
+// dataset from `segsweep data synth`):
+//   - end to end: `segsweep coordinator`, two `segsweep worker`s, submit, wait, status;
+//   - the kill test: SIGKILL a worker mid-trial and the coordinator mid-sweep, restart the
+//     coordinator, and every trial still ends completed with exactly one result row;
+//   - the auth test: a client and a worker with an unknown key are refused and change nothing;
+//     a coordinator without keys refuses to start.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <set>
+#include <thread>
+
+#include "coordinator/client.h"
+#include "process_helpers.h"
+#include "results/results_store.h"
+
+namespace segsweep::testing {
+namespace {
+
+constexpr int kCommandTimeoutMs = 60000;   // ms for short CLI commands (synth, submit, status)
+constexpr int kSweepTimeoutS = 240;        // s for a whole tiny sweep on 2 busy cores
+constexpr const char* kHeartbeatMs = "200";
+constexpr const char* kLiveness = "3";
+constexpr const char* kLeaseGraceMs = "2000";
+constexpr const char* kRestartGraceMs = "4000";
+
+std::string test_root() { return std::string(SEGSWEEP_TEST_TMP) + "/processes"; }
+
+const std::string& dataset() {
+    static const std::string root = [] {
+        std::string dir = test_root() + "/dataset";
+        if (!std::filesystem::exists(dir + "/complete")) {
+            std::filesystem::remove_all(dir);
+            std::filesystem::create_directories(test_root());
+            CommandResult r = run_segsweep({"data", "synth", "--out", dir, "--train", "16", "--validation", "8", "--eval",
+                                            "9", "--size", "64", "--seed", "5", "--threads", "2"},
+                                           test_root() + "/synth.log", kCommandTimeoutMs);
+            if (r.status != 0) throw std::runtime_error("segsweep data synth failed: " + r.output);
+            std::ofstream(dir + "/complete") << "ok\n";
+        }
+        return dir;
+    }();
+    return root;
+}
+
+std::string write_sweep(const std::string& dir, int trials, int epochs) {
+    nlohmann::json rates = nlohmann::json::array();
+    for (int i = 0; i < trials; ++i) rates.push_back(0.002 * (i + 1));
+    nlohmann::json sweep = {{"name", "process-test"},
+                            {"method", "grid"},
+                            {"data", dataset()},
+                            {"parameters",
+                             {{"learning_rate", {{"values", rates}}},
+                              {"num_epochs", {{"value", epochs}}},
+                              {"image_size", {{"value", 32}}},
+                              {"encoder_filters", {{"value", {4, 8}}}},
+                              {"decoder_filters", {{"value", {8, 4}}}},
+                              {"conv1x1_filters", {{"value", 8}}},
+                              {"batch_size", {{"value", 4}}},
+                              {"steps_per_epoch", {{"value", 2}}},
+                              {"validation_steps", {{"value", 1}}},
+                              {"patience", {{"value", 0}}},
+                              {"workers", {{"value", 1}}}}},
+                            {"resources", {{"gpus_per_trial", 1}}},
+                            {"max_restarts", 3}};
+    std::string path = dir + "/sweep.json";
+    std::ofstream(path) << sweep.dump(2);
+    return path;
+}
+
+// One scratch folder with keys, a fixed port and the environment every process of a test shares.
+struct ProcessSetup {
+    std::string dir;
+    std::string keys;
+    std::string address;
+    std::string db;
+    std::map<std::string, std::string> env;
+
+    explicit ProcessSetup(const std::string& name) {
+        dir = test_root() + "/" + name;
+        std::filesystem::remove_all(dir);
+        std::filesystem::create_directories(dir);
+        keys = dir + "/keys";
+        db = dir + "/store.db";
+        address = "tcp://127.0.0.1:" + std::to_string(free_tcp_port());
+        env = {{"SEGSWEEP_HOME", dir + "/home"},
+               {"SEGSWEEP_CACHE_DIR", test_root() + "/cache"},
+               {"OMP_NUM_THREADS", "1"}};
+        CommandResult r = run_segsweep({"keygen", "--out", keys}, dir + "/keygen.log", kCommandTimeoutMs, env);
+        if (r.status != 0) throw std::runtime_error("keygen failed: " + r.output);
+    }
+
+    std::unique_ptr<ChildProcess> coordinator(const std::string& log_name) const {
+        return std::make_unique<ChildProcess>(
+            std::vector<std::string>{"coordinator", "--listen", address, "--db", db, "--keys", keys, "--heartbeat-ms",
+                                     kHeartbeatMs, "--liveness", kLiveness, "--lease-grace-ms", kLeaseGraceMs,
+                                     "--restart-grace-ms", kRestartGraceMs},
+            dir + "/" + log_name, env);
+    }
+
+    std::unique_ptr<ChildProcess> worker(const std::string& log_name, const std::string& key_dir = "") const {
+        return std::make_unique<ChildProcess>(
+            std::vector<std::string>{"worker", "--coordinator", address, "--keys", key_dir.empty() ? keys : key_dir,
+                                     "--exit-when-idle", "--threads", "1", "--heartbeat-ms", kHeartbeatMs, "--liveness",
+                                     kLiveness},
+            dir + "/" + log_name, env);
+    }
+
+    CommandResult cli(std::vector<std::string> args, const std::string& log_name, const std::string& key_dir = "") const {
+        args.insert(args.end(), {"--coordinator", address, "--keys", key_dir.empty() ? keys : key_dir});
+        return run_segsweep(args, dir + "/" + log_name, kCommandTimeoutMs, env);
+    }
+
+    coordinator::CoordinatorClient client() const {
+        coordinator::ClientOptions o;
+        o.address = address;
+        o.key_dir = keys;
+        o.timeout_ms = 2000;
+        o.retries = 1;
+        return coordinator::CoordinatorClient(o);
+    }
+};
+
+bool eventually(const std::function<bool()>& done, int timeout_s) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (done()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    return false;
+}
+
+// STATUS of one sweep, or null while the coordinator does not answer (it may be restarting).
+nlohmann::json try_status(const ProcessSetup& s, int64_t sweep_id) {
+    try {
+        return s.client().status(sweep_id);
+    } catch (const coordinator::NoReplyError&) {
+        return nullptr;
+    }
+}
+
+// Result rows per trial, straight from SQLite.
+std::map<int64_t, int> result_rows(const std::string& db) {
+    std::map<int64_t, int> rows;
+    sqlite3* handle = nullptr;
+    if (sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) return rows;
+    sqlite3_stmt* statement = nullptr;
+    sqlite3_prepare_v2(handle, "SELECT trial_id, COUNT(*) FROM results GROUP BY trial_id", -1, &statement, nullptr);
+    while (sqlite3_step(statement) == SQLITE_ROW)
+        rows[sqlite3_column_int64(statement, 0)] = sqlite3_column_int(statement, 1);
+    sqlite3_finalize(statement);
+    sqlite3_close(handle);
+    return rows;
+}
+
+// `segsweep submit` prints the sweep id alone on its last line (stdout).
+int64_t submitted_sweep_id(const std::string& output) {
+    std::string text = output;
+    while (!text.empty() && text.back() == '\n') text.pop_back();
+    auto start = text.find_last_of('\n');
+    return std::stoll(text.substr(start == std::string::npos ? 0 : start + 1));
+}
+
+int64_t pid_of_worker(const std::string& worker_id) {
+    auto first = worker_id.find(':');
+    auto second = worker_id.find(':', first + 1);
+    return std::stoll(worker_id.substr(first + 1, second - first - 1));
+}
+
+class Processes : public ::testing::Test {
+protected:
+    void SetUp() override { dataset(); }
+};
+
+TEST_F(Processes, CoordinatorAndTwoWorkersRunASweepEndToEnd) {
+    ProcessSetup s("end-to-end");
+    auto coordinator = s.coordinator("coordinator.log");
+    auto first = s.worker("worker-1.log");  // workers may start before any sweep exists
+    auto second = s.worker("worker-2.log");
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    CommandResult submitted = s.cli({"submit", write_sweep(s.dir, 4, 2)}, "submit.log");
+    ASSERT_EQ(submitted.status, 0) << submitted.output << coordinator->log();
+    int64_t sweep_id = submitted_sweep_id(submitted.output);
+    ASSERT_GT(sweep_id, 0) << submitted.output;
+
+    CommandResult waited = s.cli({"wait", std::to_string(sweep_id), "--timeout", std::to_string(kSweepTimeoutS)}, "wait.log");
+    ASSERT_EQ(waited.status, 0) << waited.output << coordinator->log();
+    EXPECT_NE(waited.output.find("done: 4 completed"), std::string::npos) << waited.output;
+
+    CommandResult status = s.cli({"status", std::to_string(sweep_id)}, "status.log");
+    EXPECT_EQ(status.status, 0) << status.output;
+    EXPECT_NE(status.output.find("4 trials: 4 completed"), std::string::npos) << status.output;
+
+    EXPECT_EQ(first->wait(30000), 0) << first->log();   // --exit-when-idle: both leave by themselves
+    EXPECT_EQ(second->wait(30000), 0) << second->log();
+    coordinator->signal(SIGTERM);
+    EXPECT_EQ(coordinator->wait(30000), 0) << coordinator->log();
+    EXPECT_FALSE(std::filesystem::exists(s.dir + "/home/coordinator.endpoint"));  // cleaned up
+
+    ResultsStore store(s.db, {StoreOpenMode::existing, StoreDurability::full});
+    std::set<std::string> workers_used;
+    for (const auto& t : store.list_trials(sweep_id)) {
+        EXPECT_EQ(t.state, TrialState::completed);
+        EXPECT_EQ(store.trial_curve(t.id).size(), 2u);
+        for (const auto& a : store.attempts(t.id)) workers_used.insert(a.worker_id);
+    }
+    EXPECT_EQ(workers_used.size(), 2u);  // both workers trained
+    EXPECT_EQ(result_rows(s.db).size(), 4u);
+}
+
+TEST_F(Processes, KilledWorkerAndKilledCoordinatorLoseNothingAndRecordNothingTwice) {
+    ProcessSetup s("kill");
+    const int trials = 4, epochs = 30;
+    auto coordinator = s.coordinator("coordinator-1.log");
+    std::vector<std::unique_ptr<ChildProcess>> workers;
+    workers.push_back(s.worker("worker-1.log"));
+    workers.push_back(s.worker("worker-2.log"));
+    CommandResult submitted = s.cli({"submit", write_sweep(s.dir, trials, epochs)}, "submit.log");
+    ASSERT_EQ(submitted.status, 0) << submitted.output;
+    int64_t sweep_id = submitted_sweep_id(submitted.output);
+
+    // 1. SIGKILL a worker in the middle of its trial.
+    int64_t victim_trial = 0;
+    int victim_attempt = 0;
+    int64_t victim_pid = 0;
+    ASSERT_TRUE(eventually(
+        [&] {
+            nlohmann::json status = try_status(s, sweep_id);
+            if (status.is_null()) return false;
+            for (const auto& r : status["running"])
+                if (r["epoch"].get<int>() >= 1 && r["epoch"].get<int>() < epochs) {
+                    victim_trial = r["trial_id"];
+                    victim_attempt = r["attempt"];
+                    victim_pid = pid_of_worker(r["worker_id"]);
+                    return true;
+                }
+            return false;
+        },
+        kSweepTimeoutS))
+        << coordinator->log();
+    for (auto& w : workers)
+        if (w->pid() == victim_pid) w->signal(SIGKILL);
+    workers.push_back(s.worker("worker-3.log"));  // a replacement, as a cluster would start
+
+    // 2. SIGKILL the coordinator mid-sweep (once the killed trial runs again), then restart it.
+    ASSERT_TRUE(eventually(
+        [&] {
+            nlohmann::json status = try_status(s, sweep_id);
+            if (status.is_null()) return false;
+            for (const auto& r : status["running"])
+                if (r["trial_id"] == victim_trial && r["attempt"].get<int>() > victim_attempt && r["epoch"].get<int>() >= 1)
+                    return true;
+            return false;
+        },
+        kSweepTimeoutS))
+        << coordinator->log();
+    coordinator->signal(SIGKILL);
+    ASSERT_EQ(coordinator->wait(10000), 128 + SIGKILL);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+    auto restarted = s.coordinator("coordinator-2.log");
+
+    // 3. Every trial ends completed.
+    ASSERT_TRUE(eventually(
+        [&] {
+            nlohmann::json status = try_status(s, sweep_id);
+            return !status.is_null() && !status["sweeps"].empty() && status["sweeps"][0]["done"].get<bool>();
+        },
+        kSweepTimeoutS))
+        << restarted->log();
+    for (auto& w : workers) {
+        if (w->pid() != victim_pid) {
+            EXPECT_EQ(w->wait(30000), 0) << w->log();
+        }
+    }
+    restarted->signal(SIGTERM);
+    EXPECT_EQ(restarted->wait(30000), 0) << restarted->log();
+    EXPECT_NE(restarted->log().find("reloaded sweep"), std::string::npos);
+
+    ResultsStore store(s.db, {StoreOpenMode::existing, StoreDurability::full});
+    auto rows = result_rows(s.db);
+    auto all = store.list_trials(sweep_id);
+    ASSERT_EQ(all.size(), static_cast<size_t>(trials));
+    for (const auto& t : all) {
+        EXPECT_EQ(t.state, TrialState::completed) << "trial " << t.id;
+        EXPECT_EQ(rows[t.id], 1) << "trial " << t.id;  // exactly one result row
+        EXPECT_EQ(store.trial_curve(t.id).size(), static_cast<size_t>(epochs)) << "trial " << t.id;
+    }
+    auto victim = store.find_trial(victim_trial);
+    ASSERT_TRUE(victim.has_value());
+    EXPECT_GT(victim->attempt, victim_attempt);
+    EXPECT_GE(victim->restarts, 1);
+    bool killed_attempt_lost = false;
+    for (const auto& a : store.attempts(victim_trial))
+        if (a.attempt == victim_attempt) killed_attempt_lost = a.outcome == AttemptOutcome::lost;
+    EXPECT_TRUE(killed_attempt_lost);
+}
+
+TEST_F(Processes, UnknownKeysAreRefusedAndChangeNothing) {
+    ProcessSetup s("auth");
+    auto coordinator = s.coordinator("coordinator.log");
+    // The stranger knows the coordinator's public key but its own key is not authorized.
+    std::string stranger = s.dir + "/stranger-keys";
+    ASSERT_EQ(run_segsweep({"keygen", "--out", stranger}, s.dir + "/keygen-stranger.log", kCommandTimeoutMs, s.env).status, 0);
+    std::filesystem::copy_file(s.keys + "/coordinator.pub", stranger + "/coordinator.pub",
+                               std::filesystem::copy_options::overwrite_existing);
+
+    CommandResult submitted = s.cli({"submit", write_sweep(s.dir, 2, 1)}, "submit-stranger.log", stranger);
+    EXPECT_EQ(submitted.status, 1) << submitted.output;
+    EXPECT_NE(submitted.output.find("refused our key"), std::string::npos) << submitted.output;
+
+    auto intruder = s.worker("worker-stranger.log", stranger);
+    EXPECT_EQ(intruder->wait(30000), 1) << intruder->log();
+    EXPECT_NE(intruder->log().find("refused our key"), std::string::npos) << intruder->log();
+
+    CommandResult workers = s.cli({"workers"}, "workers.log");
+    EXPECT_EQ(workers.status, 0) << workers.output;
+    EXPECT_NE(workers.output.find("no workers connected"), std::string::npos) << workers.output;
+    CommandResult status = s.cli({"status"}, "status.log");
+    EXPECT_NE(status.output.find("no sweeps on this coordinator"), std::string::npos) << status.output;
+    EXPECT_NE(coordinator->log().find("not in the allow-list"), std::string::npos) << coordinator->log();
+
+    coordinator->signal(SIGTERM);
+    EXPECT_EQ(coordinator->wait(30000), 0) << coordinator->log();
+    ResultsStore store(s.db, {StoreOpenMode::existing, StoreDurability::full});
+    EXPECT_TRUE(store.list_sweeps().empty());
+
+    // Without keys the coordinator refuses to start and says how to make them.
+    CommandResult closed = run_segsweep({"coordinator", "--listen", s.address, "--db", s.dir + "/other.db", "--keys",
+                                         s.dir + "/missing-keys"},
+                                        s.dir + "/coordinator-nokeys.log", kCommandTimeoutMs, s.env);
+    EXPECT_EQ(closed.status, 1) << closed.output;
+    EXPECT_NE(closed.output.find("segsweep keygen --out"), std::string::npos) << closed.output;
+}
+
+}  // namespace
+}  // namespace segsweep::testing
