@@ -16,6 +16,8 @@
 namespace segsweep::fast {
 namespace {
 
+constexpr int kWindowBands = 4;  // bands a band buffer holds before its carried rows move back to the top
+
 // Runs work(item, thread) for items [0, count), handed out one at a time to at::get_num_threads()
 // threads (dynamic, so a thread slowed by other processes on the machine takes fewer items).
 template <class Work>
@@ -32,13 +34,44 @@ const float* floats(const at::Tensor& t) { return t.data_ptr<float>(); }
 
 at::Tensor float_buffer(int64_t count) { return at::empty({std::max<int64_t>(count, 1)}, at::kFloat); }
 
-// Moves the last `overlap` rows of a band of `out_rows` output rows to its top, where the next
-// band of the same image starts; returns how many rows the next band finds there.
-int carry_band_rows(const LayerPlan& layer, int out_rows, int overlap, int64_t row_floats, float* band) {
-    if (overlap <= 0) return 0;
-    const int rows = layer.band_in_rows(out_rows);
-    std::memmove(band, band + int64_t{rows - overlap} * row_floats, sizeof(float) * overlap * row_floats);
-    return overlap;
+// Consecutive bands of one image in one buffer several bands long: each band starts on the
+// previous band's last `overlap` rows, which were built (or accumulated) once; only when the
+// buffer is full do those rows move to its top.
+class BandWindow {
+public:
+    BandWindow(at::Tensor& buffer, int64_t row_floats)
+        : buffer_(floats(buffer)), capacity_rows_(buffer.numel() / row_floats), row_floats_(row_floats) {}
+
+    float* rows() const { return buffer_ + first_ * row_floats_; }
+
+    // Moves past a band of `rows` rows to the next band, of `next_rows` rows, which starts on this
+    // band's last `overlap` rows. Returns how many rows the next band finds in place.
+    int advance(int rows, int overlap, int next_rows) {
+        if (overlap <= 0) {
+            first_ = 0;
+            return 0;
+        }
+        first_ += rows - overlap;
+        if (first_ + next_rows > capacity_rows_) {
+            std::memmove(buffer_, rows_at(first_), sizeof(float) * overlap * row_floats_);
+            first_ = 0;
+        }
+        return overlap;
+    }
+
+private:
+    float* rows_at(int64_t row) const { return buffer_ + row * row_floats_; }
+
+    float* buffer_;
+    int64_t capacity_rows_;
+    int64_t row_floats_;
+    int64_t first_ = 0;
+};
+
+// Input rows of the band after the one of output rows [h0, h1) (0 after the last band).
+int next_band_rows(const LayerPlan& layer, int h1) {
+    if (h1 >= layer.out_height) return 0;
+    return layer.band_in_rows(std::min(h1 + layer.band_rows, layer.out_height) - h1);
 }
 
 }  // namespace
@@ -64,12 +97,12 @@ struct Workspace::ThreadScratch {
             matrix_floats = std::max(matrix_floats, int64_t{l.out_channels} * l.gemm_depth());
             channels = std::max({channels, l.in_channels, l.out_channels});
         }
-        band = float_buffer(band_floats);
+        band = float_buffer(kWindowBands * band_floats);
         cols = float_buffer(cols_floats);
         z = float_buffer(pixel_floats);
         gz = float_buffer(pixel_floats);
         gcols = float_buffer(cols_floats);
-        gband = float_buffer(band_floats);
+        gband = float_buffer(kWindowBands * band_floats);
         up = float_buffer(up_floats);
         grad_matrix = float_buffer(matrix_floats);
         sum.resize(channels);
@@ -161,12 +194,13 @@ void Workspace::forward_layer(size_t l, const at::Tensor& x, at::Tensor& logits)
         const int segment = static_cast<int>(item % segments);
         const int first_band = bands * segment / segments;
         const int end_band = bands * (segment + 1) / segments;
-        float* band = floats(s.band);
+        BandWindow window(s.band, row_floats);
         int carried = 0;
         for (int b = first_band; b < end_band; ++b) {
             const int h0 = b * layer.band_rows;
             const int h1 = std::min(h0 + layer.band_rows, layer.out_height);
             const int64_t pixels = int64_t{h1 - h0} * layer.out_width;
+            float* band = window.rows();
             fill_band(l, n, h0, h1, carried, s, band);
             const float* operand = gemm_operand(layer, l, band, h1 - h0, floats(s.cols));
             if (layer.batch_norm) {
@@ -179,7 +213,7 @@ void Workspace::forward_layer(size_t l, const at::Tensor& x, at::Tensor& logits)
                 scatter_class_planes(z, bias, pixels, cout,
                                      floats(logits) + n * cout * plane + int64_t{h0} * layer.out_width, plane);
             }
-            carried = carry_band_rows(layer, h1 - h0, overlap, row_floats, band);
+            carried = window.advance(layer.band_in_rows(h1 - h0), overlap, next_band_rows(layer, h1));
         }
     });
 }
@@ -383,10 +417,10 @@ void Workspace::backward_image(size_t l, int64_t n, const at::Tensor& grad_logit
                     sizeof(float) * up.out_height * up.out_width * up.out_channels);
     }
 
-    float* band = floats(s.band);
     float* gz = floats(s.gz);
     float* gcols = floats(s.gcols);
-    float* gband = floats(s.gband);
+    BandWindow band_window(s.band, row_floats);
+    BandWindow grad_window(s.gband, row_floats);
     int band_carried = 0;
     for (int b = 0; b < layer.bands(); ++b) {
         const int h0 = b * layer.band_rows;
@@ -400,6 +434,7 @@ void Workspace::backward_image(size_t l, int64_t n, const at::Tensor& grad_logit
             gather_class_planes(floats(grad_logits) + n * cout * plane + int64_t{h0} * layer.out_width, plane, pixels,
                                 cout, gz, s.grad_bias.data());
 
+        float* band = band_window.rows();
         const int first = fill_band(l, n, h0, h1, band_carried, s, band);
         const float* operand = gemm_operand(layer, l, band, rows, floats(s.cols));
         gemm_at_b(cout, depth, pixels, gz, cout, operand, depth, 1.0f, floats(s.grad_matrix), depth);
@@ -407,7 +442,7 @@ void Workspace::backward_image(size_t l, int64_t n, const at::Tensor& grad_logit
         if (separable)
             depthwise3x3_kernel_grad(band, layer.padded_width(), cin, layer.stride, gcols, rows, layer.out_width,
                                      s.grad_k9.data());
-        band_carried = carry_band_rows(layer, rows, carry, row_floats, band);  // the band is done with
+        band_carried = band_window.advance(layer.band_in_rows(rows), carry, next_band_rows(layer, h1));
         if (!layer.has_input_grad()) continue;
 
         if (!separable && layer.kernel == 1) {  // the band is the GEMM operand: rows map 1:1
@@ -416,6 +451,7 @@ void Workspace::backward_image(size_t l, int64_t n, const at::Tensor& grad_logit
         }
         const int band_rows = layer.band_in_rows(rows);
         const int carried = b == 0 ? 0 : carry;
+        float* gband = grad_window.rows();
         std::memset(gband + carried * row_floats, 0, sizeof(float) * (band_rows - carried) * row_floats);
         if (separable)
             depthwise3x3_input_grad(gcols, rows, layer.out_width, cin, layer.stride, floats(weights_[l].depthwise),
@@ -429,7 +465,7 @@ void Workspace::backward_image(size_t l, int64_t n, const at::Tensor& grad_logit
             if (row >= 0 && row < layer.in_height)
                 emit_input_grad_row(layer, n, row, gband + i * row_floats + int64_t{layer.pad_left} * cin, cin, s);
         }
-        if (!last) std::memmove(gband, gband + finished * row_floats, sizeof(float) * carry * row_floats);
+        grad_window.advance(band_rows, carry, next_band_rows(layer, h1));
     }
 }
 
