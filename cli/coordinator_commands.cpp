@@ -2,6 +2,7 @@
 //   segsweep coordinator [--listen tcp://*:5555] [--db PATH] [--runs DIR] [--keys DIR] [--insecure]
 //   segsweep worker [--coordinator ADDR] [--keys DIR] [--data DIR] [--threads N] [--exit-when-idle]
 //   segsweep submit FILE | status [SWEEP] | cancel SWEEP | cancel --trial TRIAL | workers | wait SWEEP
+//   (segsweep leaderboard asks the coordinator too: cli/results_commands.cpp)
 //   segsweep keygen [--out DIR] [--client NAME]
 //   segsweep bench coordinator
 // Clients and workers find the coordinator with --coordinator, $SEGSWEEP_COORDINATOR or
@@ -17,6 +18,7 @@
 #include <string>
 #include <thread>
 
+#include "cli/client_flags.h"
 #include "cli/commands.h"
 #include "common/coordinator_address.h"
 #include "common/error.h"
@@ -52,31 +54,6 @@ void install_signal_handlers(std::initializer_list<int> numbers) {
     sigemptyset(&action.sa_mask);
     for (int number : numbers) sigaction(number, &action, nullptr);
 }
-
-// --coordinator, --keys, --insecure for every client verb.
-struct ClientFlags {
-    std::string coordinator;
-    std::string keys;
-    bool insecure = false;
-    int timeout_ms = coordinator::kRequestTimeoutMs;
-
-    void add(CLI::App* verb) {
-        verb->add_option("--coordinator", coordinator,
-                         "Coordinator endpoint (default: $SEGSWEEP_COORDINATOR, else $SEGSWEEP_HOME/coordinator.endpoint)");
-        verb->add_option("--keys", keys, "Key folder (default: $SEGSWEEP_KEYS, else $SEGSWEEP_HOME/keys)");
-        verb->add_flag("--insecure", insecure, "No CURVE (only for ipc:// or loopback coordinators started --insecure)");
-        verb->add_option("--timeout-ms", timeout_ms, "Milliseconds to wait for each reply")->capture_default_str();
-    }
-
-    coordinator::ClientOptions options() const {
-        coordinator::ClientOptions o;
-        o.address = resolve_coordinator_address(coordinator);
-        o.key_dir = resolve_key_dir(keys);
-        o.insecure = insecure;
-        o.timeout_ms = timeout_ms;
-        return o;
-    }
-};
 
 void add_coordinator_verb(CLI::App& app) {
     struct Flags {

@@ -1,13 +1,18 @@
-// The results verbs, read straight from the SQLite store (--db, $SEGSWEEP_DB or results/segsweep.db):
-// `segsweep leaderboard [SWEEP]`, `segsweep sweeps`, `segsweep trials SWEEP`, `segsweep show TRIAL`,
-// and `segsweep bench results`.
+// The results verbs: `segsweep leaderboard [SWEEP]` (answered by the coordinator when one is
+// configured, else read from the store), and, read straight from the SQLite store (--db, $SEGSWEEP_DB
+// or results/segsweep.db): `segsweep sweeps`, `segsweep trials SWEEP`, `segsweep show TRIAL`, and
+// `segsweep bench results`.
 #include <cstdio>
+#include <map>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 
+#include "cli/client_flags.h"
 #include "cli/commands.h"
 #include "common/error.h"
+#include "coordinator/client.h"
 #include "results/leaderboard.h"
 #include "results/results_benchmark.h"
 #include "results/results_store.h"
@@ -35,16 +40,79 @@ std::string counts_line(const SweepRecord& sweep) {
     return std::to_string(total) + " trials" + (parts.empty() ? "" : ": " + parts);
 }
 
+// What the leaderboard shows, read from the store or answered by the coordinator.
+struct LeaderboardAnswer {
+    std::optional<SweepRecord> sweep;  // when one sweep was asked for: its name, state and trial counts
+    std::vector<LeaderboardRow> rows;
+};
+
+struct LeaderboardOptions {
+    std::string sweep, db, sort = "final_score", format = "table";
+    int top = kDefaultLeaderboardRows;
+    ClientFlags client;
+};
+
+LeaderboardAnswer leaderboard_from_store(const LeaderboardOptions& options) {
+    ResultsStore store = open_for_reading(options.db);
+    LeaderboardQuery query;
+    query.sort = leaderboard_sort_from_name(options.sort);
+    query.limit = options.top;
+    LeaderboardAnswer answer;
+    if (!options.sweep.empty()) {
+        answer.sweep = store.resolve_sweep(options.sweep);
+        query.sweep_id = answer.sweep->id;
+    }
+    answer.rows = store.leaderboard(query);
+    return answer;
+}
+
+// The coordinator runs the same query on its store (coordinator/coordinator_requests.cpp).
+LeaderboardAnswer leaderboard_from_coordinator(const LeaderboardOptions& options) {
+    coordinator::CoordinatorClient client(options.client.options());
+    const nlohmann::json data = client.leaderboard(options.sweep, options.top, options.sort);
+    LeaderboardAnswer answer;
+    answer.rows = leaderboard_rows_from_json(data.value("rows", nlohmann::json::array()));
+    const nlohmann::json sweep = data.value("sweep", nlohmann::json());
+    if (sweep.is_object()) {
+        SweepRecord record;
+        record.id = sweep.value("id", int64_t{0});
+        record.name = sweep.value("name", std::string());
+        record.state = sweep_state_from_name(sweep.value("state", std::string("running")));
+        record.trial_counts = sweep.value("trials", std::map<std::string, int>());
+        answer.sweep = std::move(record);
+    }
+    return answer;
+}
+
+void print_leaderboard(const LeaderboardAnswer& answer, const LeaderboardOptions& options) {
+    if (options.format == "json") {
+        std::printf("%s\n", leaderboard_json(answer.rows).dump(2).c_str());
+        return;
+    }
+    if (options.format == "csv") {
+        std::printf("%s", leaderboard_csv(answer.rows).c_str());
+        return;
+    }
+    const std::string top = options.top > 0 ? std::to_string(options.top) : "all";
+    if (answer.sweep)
+        std::printf("sweep %lld '%s' (%s, %s): top %s by %s\n", static_cast<long long>(answer.sweep->id),
+                    answer.sweep->name.c_str(), sweep_state_name(answer.sweep->state), counts_line(*answer.sweep).c_str(),
+                    top.c_str(), options.sort.c_str());
+    else
+        std::printf("every sweep: top %s by %s\n", top.c_str(), options.sort.c_str());
+    if (answer.rows.empty())
+        std::printf("no finished trials yet\n");
+    else
+        std::printf("%s", leaderboard_table(answer.rows, leaderboard_sort_from_name(options.sort)).c_str());
+}
+
 void add_leaderboard(CLI::App& app) {
-    struct Options {
-        std::string sweep, db, sort = "final_score", format = "table";
-        int top = kDefaultLeaderboardRows;
-    };
-    auto options = std::make_shared<Options>();
-    CLI::App* verb =
-        app.add_subcommand("leaderboard",
-                           "The best trials of a sweep (or of every sweep): rank, trial, learning rate, batch size, "
-                           "epochs run/planned, final score, final IoU, weight, state and duration");
+    auto options = std::make_shared<LeaderboardOptions>();
+    CLI::App* verb = app.add_subcommand(
+        "leaderboard",
+        "The best trials of a sweep (or of every sweep): rank, trial, learning rate, batch size, epochs run/planned, "
+        "final score, final IoU, weight, state and duration. Answered by the coordinator when one is configured "
+        "(--coordinator, $SEGSWEEP_COORDINATOR or $SEGSWEEP_HOME/coordinator.endpoint); --db reads a store directly");
     verb->add_option("sweep", options->sweep, "Sweep id or name (default: every sweep)");
     verb->add_option("--top", options->top, "Rows to show (0 = all)")
         ->check(CLI::NonNegativeNumber)
@@ -55,35 +123,28 @@ void add_leaderboard(CLI::App& app) {
     verb->add_option("--format", options->format, "table, json or csv")
         ->check(CLI::IsMember({"table", "json", "csv"}))
         ->capture_default_str();
-    verb->add_option("--db", options->db, kDbHelp);
+    verb->add_option("--db", options->db,
+                     "Read this results store directly instead of asking a coordinator (without a coordinator: "
+                     "$SEGSWEEP_DB, else results/segsweep.db)");
+    options->client.add(verb);
     verb->callback([options] {
-        ResultsStore store = open_for_reading(options->db);
-        LeaderboardQuery query;
-        query.sort = leaderboard_sort_from_name(options->sort);
-        query.limit = options->top;
-        std::optional<SweepRecord> sweep;
-        if (!options->sweep.empty()) {
-            sweep = store.resolve_sweep(options->sweep);
-            query.sweep_id = sweep->id;
+        const CoordinatorSource source = options->db.empty() ? configured_coordinator(options->client)
+                                                             : CoordinatorSource::none;
+        if (source == CoordinatorSource::none) {
+            print_leaderboard(leaderboard_from_store(*options), *options);
+            return;
         }
-        const auto rows = store.leaderboard(query);
-        if (options->format == "json") {
-            std::printf("%s\n", leaderboard_json(rows).dump(2).c_str());
-        } else if (options->format == "csv") {
-            std::printf("%s", leaderboard_csv(rows).c_str());
-        } else {
-            if (sweep)
-                std::printf("sweep %lld '%s' (%s, %s): top %s by %s\n", static_cast<long long>(sweep->id),
-                            sweep->name.c_str(), sweep_state_name(sweep->state), counts_line(*sweep).c_str(),
-                            options->top > 0 ? std::to_string(options->top).c_str() : "all", options->sort.c_str());
-            else
-                std::printf("every sweep: top %s by %s\n",
-                            options->top > 0 ? std::to_string(options->top).c_str() : "all", options->sort.c_str());
-            if (rows.empty())
-                std::printf("no finished trials yet\n");
-            else
-                std::printf("%s", leaderboard_table(rows, query.sort).c_str());
+        LeaderboardAnswer answer;
+        try {
+            answer = leaderboard_from_coordinator(*options);
+        } catch (const coordinator::NoReplyError& e) {
+            // Only a left-over endpoint file (a coordinator that was killed) falls back to the store.
+            if (source != CoordinatorSource::endpoint_file) throw;
+            std::fprintf(stderr, "warning: %s (address from %s); reading the results store instead\n", e.what(),
+                         default_endpoint_file().c_str());
+            answer = leaderboard_from_store(*options);
         }
+        print_leaderboard(answer, *options);
     });
 }
 

@@ -386,6 +386,7 @@ nlohmann::json to_json(const Request& r) {
     if (r.type == MessageType::leaderboard) {
         j["limit"] = r.limit;
         j["sort"] = r.sort;
+        if (!r.sweep_name.empty()) j["sweep_name"] = r.sweep_name;
     }
     return j;
 }
@@ -407,6 +408,7 @@ Request request_from_json(MessageType type, const nlohmann::json& b) {
         case MessageType::leaderboard:
             r.limit = has(b, "limit") ? read_int(b, "limit", what, 0, 1000000) : 0;
             r.sort = has(b, "sort") ? read_string(b, "sort", what, kMaxIdBytes) : "";
+            r.sweep_name = has(b, "sweep_name") ? read_string(b, "sweep_name", what, kMaxTextBytes) : "";
             break;
         case MessageType::cancel:
             if (r.sweep_id.has_value() == r.trial_id.has_value())

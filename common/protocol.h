@@ -193,6 +193,7 @@ struct Request {
     std::string sweep_text;           // SUBMIT: the sweep file's text (JSON or YAML)
     std::string sweep_source;         // SUBMIT: the file it came from (format detection, messages)
     std::optional<int64_t> sweep_id;  // STATUS, LEADERBOARD, CANCEL
+    std::string sweep_name;           // LEADERBOARD: a sweep name instead of an id (the newest of that name)
     std::optional<int64_t> trial_id;  // CANCEL
     int limit = 0;                    // LEADERBOARD: rows (0 = all)
     std::string sort;                 // LEADERBOARD: sort key ("" = final_score)

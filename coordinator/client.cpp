@@ -123,6 +123,21 @@ nlohmann::json CoordinatorClient::leaderboard(std::optional<int64_t> sweep_id, i
     return request(r);
 }
 
+nlohmann::json CoordinatorClient::leaderboard(const std::string& sweep_id_or_name, int limit, const std::string& sort) {
+    protocol::Request r;
+    r.type = MessageType::leaderboard;
+    const bool is_id = !sweep_id_or_name.empty() && sweep_id_or_name.size() <= 18 &&
+                       sweep_id_or_name.find_first_not_of("0123456789") == std::string::npos &&
+                       std::stoll(sweep_id_or_name) > 0;
+    if (is_id)
+        r.sweep_id = std::stoll(sweep_id_or_name);
+    else
+        r.sweep_name = sweep_id_or_name;
+    r.limit = limit;
+    r.sort = sort;
+    return request(r);
+}
+
 nlohmann::json CoordinatorClient::cancel_sweep(int64_t sweep_id) {
     protocol::Request r;
     r.type = MessageType::cancel;

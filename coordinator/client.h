@@ -53,6 +53,10 @@ public:
     nlohmann::json submit(const std::string& sweep_text, const std::string& source);
     nlohmann::json status(std::optional<int64_t> sweep_id);
     nlohmann::json leaderboard(std::optional<int64_t> sweep_id, int limit, const std::string& sort);
+    // The sweep as typed on the command line: an id ("12"), a name (the newest sweep of that name)
+    // or "" (every sweep). The answer: {"sort", "rows" (leaderboard_json), "sweep" (the sweep's
+    // record with its trial counts, or null)}.
+    nlohmann::json leaderboard(const std::string& sweep_id_or_name, int limit, const std::string& sort);
     nlohmann::json cancel_sweep(int64_t sweep_id);
     nlohmann::json cancel_trial(int64_t trial_id);
     nlohmann::json workers();

@@ -155,16 +155,31 @@ void Coordinator::answer_leaderboard(const std::string& routing_id, const protoc
     }
     query.sweep_id = request.sweep_id;
     query.limit = request.limit;
-    auto rows = std::make_shared<std::vector<LeaderboardRow>>();
-    run_store_job([rows, query](ResultsStore& store) { *rows = store.leaderboard(query); },
-                  [this, rows, query, routing_id, request](const StoreCompletion& done) {
-                      if (done.failed) {
-                          reply_error(routing_id, request.request_id, done.error);
-                          return;
-                      }
-                      reply(routing_id, request.request_id,
-                            {{"sort", leaderboard_sort_name(query.sort)}, {"rows", leaderboard_json(*rows)}});
-                  });
+    const std::string sweep_name = request.sweep_name;
+    auto answer = std::make_shared<nlohmann::json>();
+    // The same query as `segsweep leaderboard --db`, plus the sweep's record for the table's heading.
+    run_store_job(
+        [answer, query, sweep_name](ResultsStore& store) {
+            LeaderboardQuery resolved = query;
+            nlohmann::json sweep = nullptr;
+            if (!sweep_name.empty() || query.sweep_id) {
+                SweepRecord record = sweep_name.empty() ? store.resolve_sweep(std::to_string(*query.sweep_id))
+                                                        : store.resolve_sweep(sweep_name);
+                resolved.sweep_id = record.id;
+                sweep = to_json(record);
+                sweep.erase("spec");
+            }
+            *answer = {{"sort", leaderboard_sort_name(resolved.sort)},
+                       {"rows", leaderboard_json(store.leaderboard(resolved))},
+                       {"sweep", std::move(sweep)}};
+        },
+        [this, answer, routing_id, request](const StoreCompletion& done) {
+            if (done.failed) {
+                reply_error(routing_id, request.request_id, done.error);
+                return;
+            }
+            reply(routing_id, request.request_id, std::move(*answer));
+        });
 }
 
 void Coordinator::answer_cancel(const std::string& routing_id, const protocol::Request& request, int64_t now) {

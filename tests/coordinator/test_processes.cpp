@@ -4,7 +4,9 @@
 //   - the kill test: SIGKILL a worker mid-trial and the coordinator mid-sweep, restart the
 //     coordinator, and every trial still ends completed with exactly one result row;
 //   - the auth test: a client and a worker with an unknown key are refused and change nothing;
-//     a coordinator without keys refuses to start.
+//     a coordinator without keys refuses to start;
+//   - `segsweep leaderboard` answered by the coordinator renders exactly what `--db` reads from
+//     the store, and marks a stopped_early trial with its epochs run of epochs planned.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -13,6 +15,7 @@
 #include <fstream>
 #include <memory>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "coordinator/client.h"
@@ -335,6 +338,96 @@ TEST_F(Processes, UnknownKeysAreRefusedAndChangeNothing) {
                                         s.dir + "/coordinator-nokeys.log", kCommandTimeoutMs, s.env);
     EXPECT_EQ(closed.status, 1) << closed.output;
     EXPECT_NE(closed.output.find("segsweep keygen --out"), std::string::npos) << closed.output;
+}
+
+// Two trials of 4 epochs: patience 0 never stops early; patience 1 with a min_delta no loss can beat
+// stops after epoch 2 (epoch 1 sets the best, epoch 2 does not improve on it).
+std::string write_early_stopping_sweep(const std::string& dir) {
+    nlohmann::json sweep = {{"name", "leaderboard-test"},
+                            {"method", "grid"},
+                            {"data", dataset()},
+                            {"parameters",
+                             {{"patience", {{"values", {0, 1}}}},
+                              {"min_delta", {{"value", 1e6}}},
+                              {"num_epochs", {{"value", 4}}},
+                              {"image_size", {{"value", 32}}},
+                              {"encoder_filters", {{"value", {4, 8}}}},
+                              {"decoder_filters", {{"value", {8, 4}}}},
+                              {"conv1x1_filters", {{"value", 8}}},
+                              {"batch_size", {{"value", 4}}},
+                              {"steps_per_epoch", {{"value", 2}}},
+                              {"validation_steps", {{"value", 1}}},
+                              {"workers", {{"value", 1}}}}},
+                            {"resources", {{"gpus_per_trial", 1}}}};
+    std::string path = dir + "/leaderboard-sweep.json";
+    std::ofstream(path) << sweep.dump(2);
+    return path;
+}
+
+TEST_F(Processes, LeaderboardAnsweredByTheCoordinatorMatchesTheStoreAndMarksEarlyStops) {
+    ProcessSetup s("leaderboard");
+    auto coordinator = s.coordinator("coordinator.log");
+    auto worker = s.worker("worker.log");
+    CommandResult submitted = s.cli({"submit", write_early_stopping_sweep(s.dir)}, "submit.log");
+    ASSERT_EQ(submitted.status, 0) << submitted.output << coordinator->log();
+    const std::string sweep = std::to_string(submitted_sweep_id(submitted.output));
+    CommandResult waited = s.cli({"wait", sweep, "--timeout", std::to_string(kSweepTimeoutS)}, "wait.log");
+    ASSERT_EQ(waited.status, 0) << waited.output << coordinator->log() << worker->log();
+    EXPECT_NE(waited.output.find("1 completed, 1 stopped_early"), std::string::npos) << waited.output;
+
+    // No store reachable without --db: whatever answers without it is the coordinator.
+    std::map<std::string, std::string> env = s.env;
+    env["SEGSWEEP_DB"] = s.dir + "/no-such-store.db";
+    const auto from_coordinator = [&](std::vector<std::string> args, const std::string& log) {
+        args.insert(args.end(), {"--coordinator", s.address, "--keys", s.keys});
+        return run_segsweep(args, s.dir + "/" + log, kCommandTimeoutMs, env);
+    };
+    const auto from_store = [&](std::vector<std::string> args, const std::string& log) {
+        args.insert(args.end(), {"--db", s.db});
+        return run_segsweep(args, s.dir + "/" + log, kCommandTimeoutMs, env);
+    };
+
+    for (const char* format : {"table", "json", "csv"}) {
+        CommandResult asked = from_coordinator({"leaderboard", sweep, "--format", format}, std::string("asked.") + format);
+        CommandResult read = from_store({"leaderboard", sweep, "--format", format}, std::string("read.") + format);
+        ASSERT_EQ(asked.status, 0) << asked.output << coordinator->log();
+        ASSERT_EQ(read.status, 0) << read.output;
+        EXPECT_EQ(asked.output, read.output) << format;
+    }
+
+    CommandResult table = from_coordinator({"leaderboard", "leaderboard-test"}, "by-name.log");  // by name
+    ASSERT_EQ(table.status, 0) << table.output;
+    EXPECT_EQ(table.output, from_store({"leaderboard", "leaderboard-test"}, "by-name-store.log").output);
+    EXPECT_NE(table.output.find("sweep " + sweep + " 'leaderboard-test' (finished, 2 trials: 1 completed, 1 "
+                                "stopped_early): top 10 by final_score"),
+              std::string::npos)
+        << table.output;
+    std::map<std::string, std::string> states_by_epochs;  // "2/4" -> "stopped_early"
+    std::istringstream lines(table.output);
+    for (std::string line; std::getline(lines, line);) {
+        for (const char* epochs : {" 2/4 ", " 4/4 "})
+            if (line.find(epochs) != std::string::npos)
+                states_by_epochs[epochs] = line.find("stopped_early") != std::string::npos ? "stopped_early"
+                                           : line.find("completed") != std::string::npos ? "completed"
+                                                                                          : line;
+    }
+    EXPECT_EQ(states_by_epochs[" 2/4 "], "stopped_early") << table.output;
+    EXPECT_EQ(states_by_epochs[" 4/4 "], "completed") << table.output;
+
+    // The address from $SEGSWEEP_HOME/coordinator.endpoint (the coordinator wrote it), keys from $SEGSWEEP_KEYS.
+    std::map<std::string, std::string> implicit_env = env;
+    implicit_env["SEGSWEEP_KEYS"] = s.keys;
+    CommandResult implicit = run_segsweep({"leaderboard", sweep}, s.dir + "/implicit.log", kCommandTimeoutMs, implicit_env);
+    EXPECT_EQ(implicit.status, 0) << implicit.output;
+    EXPECT_EQ(implicit.output, table.output);
+
+    CommandResult unknown = from_coordinator({"leaderboard", "no-such-sweep"}, "unknown.log");
+    EXPECT_EQ(unknown.status, 1) << unknown.output;
+    EXPECT_NE(unknown.output.find("no sweep 'no-such-sweep'"), std::string::npos) << unknown.output;
+
+    EXPECT_EQ(worker->wait(30000), 0) << worker->log();
+    coordinator->signal(SIGTERM);
+    EXPECT_EQ(coordinator->wait(30000), 0) << coordinator->log();
 }
 
 }  // namespace

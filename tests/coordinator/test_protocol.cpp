@@ -161,6 +161,14 @@ TEST(Protocol, ClientRequestsRoundTrip) {
     EXPECT_EQ(bb.sweep_id, 2);
     EXPECT_EQ(bb.limit, 5);
     EXPECT_EQ(bb.sort, "val_iou");
+    EXPECT_EQ(bb.sweep_name, "");
+
+    Request by_name = board;
+    by_name.sweep_id.reset();
+    by_name.sweep_name = "lr-grid";
+    Request bn = request_from_json(MessageType::leaderboard, round_trip(MessageType::leaderboard, to_json(by_name)).body);
+    EXPECT_FALSE(bn.sweep_id.has_value());
+    EXPECT_EQ(bn.sweep_name, "lr-grid");
 
     Request cancel;
     cancel.type = MessageType::cancel;
