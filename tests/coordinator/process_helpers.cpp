@@ -3,12 +3,14 @@
 
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -18,12 +20,21 @@ namespace segsweep::testing {
 
 ChildProcess::ChildProcess(const std::vector<std::string>& args, const std::string& log_path,
                            const std::map<std::string, std::string>& env)
+    : ChildProcess({}, args, log_path, env) {}
+
+ChildProcess::ChildProcess(const std::vector<std::string>& launcher, const std::vector<std::string>& args,
+                           const std::string& log_path, const std::map<std::string, std::string>& env)
     : log_path_(log_path) {
-    std::vector<std::string> argv_strings = {SEGSWEEP_BINARY};
+    std::vector<std::string> argv_strings = launcher;
+    argv_strings.push_back(SEGSWEEP_BINARY);
     argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+    const pid_t parent = getpid();
     pid_ = fork();
     if (pid_ < 0) throw std::runtime_error("fork failed");
     if (pid_ == 0) {
+        setpgid(0, 0);                         // its own group: the destructor kills launcher and ranks together
+        prctl(PR_SET_PDEATHSIG, SIGKILL);      // a test killed by ctest's timeout takes its children along
+        if (getppid() != parent) _exit(127);   // the test died before prctl
         int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
         if (fd >= 0) {
             dup2(fd, STDOUT_FILENO);
@@ -34,13 +45,16 @@ ChildProcess::ChildProcess(const std::vector<std::string>& args, const std::stri
         std::vector<char*> argv;
         for (auto& s : argv_strings) argv.push_back(s.data());
         argv.push_back(nullptr);
-        execv(argv[0], argv.data());
+        execvp(argv[0], argv.data());
         _exit(127);
     }
+    setpgid(pid_, pid_);  // also from here, so the group exists before the constructor returns
 }
 
 ChildProcess::~ChildProcess() {
-    if (pid_ > 0 && !reaped_) {
+    if (pid_ <= 0) return;
+    kill(-pid_, SIGKILL);  // the whole group: what the child started too (mpirun's ranks)
+    if (!reaped_) {
         kill(pid_, SIGKILL);
         waitpid(pid_, nullptr, 0);
     }
@@ -97,6 +111,23 @@ int free_tcp_port() {
     int port = ntohs(address.sin_port);
     close(fd);
     return port;
+}
+
+std::vector<pid_t> processes_with_argument(const std::string& text) {
+    std::vector<pid_t> found;
+    std::error_code error;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc", error)) {
+        const std::string name = entry.path().filename();
+        if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+        const pid_t pid = static_cast<pid_t>(std::stol(name));
+        if (pid == getpid()) continue;
+        std::ifstream in(entry.path() / "cmdline", std::ios::binary);
+        std::string command_line((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        for (char& c : command_line)
+            if (c == '\0') c = ' ';
+        if (command_line.find(text) != std::string::npos) found.push_back(pid);
+    }
+    return found;
 }
 
 }  // namespace segsweep::testing

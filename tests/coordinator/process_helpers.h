@@ -1,5 +1,7 @@
-// Test helpers for the multi-process tests: run the real `segsweep` binary as child processes
-// (output to a log file), signal them, wait for them with a timeout, and never leave one behind.
+// Test helpers for the multi-process tests: run the real `segsweep` binary (or a launcher such as
+// mpirun in front of it) as child processes (output to a log file), signal them, wait for them with
+// a timeout, and never leave one behind: each child leads its own process group, which the
+// destructor SIGKILLs whole (mpirun's ranks included), and dies with the test process.
 #pragma once
 
 #include <signal.h>
@@ -17,7 +19,10 @@ public:
     // the inherited environment.
     ChildProcess(const std::vector<std::string>& args, const std::string& log_path,
                  const std::map<std::string, std::string>& env = {});
-    ~ChildProcess();  // SIGKILLs and reaps the child if it still runs
+    // Starts `launcher` (a full argv, e.g. {"mpirun", "-n", "2"}) with SEGSWEEP_BINARY and `args` after it.
+    ChildProcess(const std::vector<std::string>& launcher, const std::vector<std::string>& args,
+                 const std::string& log_path, const std::map<std::string, std::string>& env);
+    ~ChildProcess();  // SIGKILLs the child's process group and reaps the child
     ChildProcess(const ChildProcess&) = delete;
     ChildProcess& operator=(const ChildProcess&) = delete;
 
@@ -47,5 +52,9 @@ CommandResult run_segsweep(const std::vector<std::string>& args, const std::stri
 
 // A loopback TCP port nobody listens on right now.
 int free_tcp_port();
+
+// Processes (other than this one) whose command line contains `text`, e.g. a test's unique
+// coordinator address: what a test checks to be sure it left nothing behind.
+std::vector<pid_t> processes_with_argument(const std::string& text);
 
 }  // namespace segsweep::testing
