@@ -1,12 +1,17 @@
 // The fast CPU path (worker/model/fast/) against the reference modules: logits, loss, every
 // parameter gradient, BatchNorm running statistics and a few Adam steps, for odd channel counts,
 // batch 1, non-square inputs, decoder_convs 1 and 2, conv1x1_kernel and output_kernel 1 and 3,
-// three encoders, channels_last inputs, eval mode, and the default architecture; plus the cases
-// that must fall back to the reference path.
+// three encoders, channels_last inputs, eval mode, and the default architecture; the same with the
+// portable kernels forced (what a CPU without AVX-512 runs); plus the cases that must fall back to
+// the reference path.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "common/error.h"
 #include "worker/model/fast/fast_fcn.h"
+#if SEGSWEEP_HAVE_DNNL
+#include "worker/model/fast/fast_kernels.h"
+#endif
 #include "worker/model/fcn.h"
 #include "worker/model/loss.h"
 
@@ -92,11 +97,11 @@ torch::Tensor reference_logits(Fcn& model, const torch::Tensor& x) {
     return model->logits(x);
 }
 
-// The comparisons need a build with oneDNN on an AVX-512 CPU; elsewhere the fast path is absent
-// (FallsBackWhereItDoesNotApply still runs).
+// The comparisons need a build with oneDNN; without it the fast path is absent
+// (FallsBackWhereItDoesNotApply still runs). On a CPU without AVX-512 they test the portable kernels.
 #define SKIP_WITHOUT_FAST_PATH()                                                          \
     do {                                                                                  \
-        if (!fast_fcn_available()) GTEST_SKIP() << "fast path not built or CPU lacks AVX-512F"; \
+        if (!fast_fcn_available()) GTEST_SKIP() << "fast path not built (no oneDNN)";     \
     } while (0)
 
 // One training step's forward and backward on both paths; compares everything a step produces.
@@ -238,6 +243,59 @@ TEST(FastFcn, AdamStepsStayTogether) {
     for (size_t i = 0; i < p_fast.size(); ++i)
         EXPECT_LT(relative_error(p_fast[i].value(), p_ref[i].value()), kRelativeTolerance) << p_fast[i].key();
 }
+
+#if SEGSWEEP_HAVE_DNNL
+// Runs the given kernel variant while in scope (restores the previous one).
+class ScopedKernelVariant {
+public:
+    explicit ScopedKernelVariant(fast::KernelVariant variant) : previous_(fast::fast_kernel_variant()) {
+        fast::set_fast_kernel_variant(variant);
+    }
+    ~ScopedKernelVariant() { fast::set_fast_kernel_variant(previous_); }
+
+private:
+    fast::KernelVariant previous_;
+};
+
+// The portable kernels (a CPU without AVX-512 runs these) against the reference: odd channel
+// counts (no multiple of a vector width), strides 1 and 2, kernels 1 and 3, one-row bands (rows
+// carried between bands), both decoder depths, and the default architecture.
+TEST(FastFcn, PortableKernelsTrainingStepMatchesReference) {
+    ScopedKernelVariant portable(fast::KernelVariant::kPortable);
+    EXPECT_EQ(fast::fast_kernel_variant(), fast::KernelVariant::kPortable);
+    expect_training_step_matches({tiny({5, 7}, 9, 1, {7, 5}, 2, 1), 2, 16, 16}, 21);
+    expect_training_step_matches({tiny({3, 6}, 5, 3, {4, 3}, 1, 3), 1, 12, 20}, 22, /*channels_last=*/true);
+    {
+        ScopedBandBytes one_row(1);
+        expect_training_step_matches({tiny({8, 16}, 24, 3, {16, 8}, 2, 3), 2, 12, 20}, 23);
+    }
+    expect_training_step_matches({FcnArchitecture{}, 2, 32, 32}, 24);
+}
+
+TEST(FastFcn, PortableKernelsEvalForwardMatchesReference) {
+    ScopedKernelVariant portable(fast::KernelVariant::kPortable);
+    const FcnArchitecture a = tiny({5, 7}, 9, 3, {7, 5}, 2, 3);
+    Fcn fast(a, 25), reference(a, 25);
+    randomize_batch_norms(fast, reference, 26);
+    fast->eval();
+    reference->eval();
+    c10::InferenceMode inference;
+    const torch::Tensor x = torch::rand({2, 3, 16, 24}) * 2 - 1;
+    EXPECT_LT(relative_error(fast_logits(fast, x), reference_logits(reference, x)), kRelativeTolerance);
+}
+
+TEST(FastFcn, Avx512VariantOnlyOnCpusThatHaveIt) {
+    // Without an override the AVX-512 variant runs exactly when the CPU has it; asking for it on a
+    // CPU without it is an error, not a crash.
+    if (fast::cpu_supports_avx512_kernels()) {
+        ScopedKernelVariant avx512(fast::KernelVariant::kAvx512);
+        EXPECT_STREQ(fast::kernel_variant_name(fast::fast_kernel_variant()), "avx512");
+    } else {
+        EXPECT_THROW(fast::set_fast_kernel_variant(fast::KernelVariant::kAvx512), Error);
+        EXPECT_EQ(fast::fast_kernel_variant(), fast::KernelVariant::kPortable);
+    }
+}
+#endif  // SEGSWEEP_HAVE_DNNL
 
 TEST(FastFcn, FallsBackWhereItDoesNotApply) {
     const FcnArchitecture a = tiny({3, 4}, 5, 1, {4, 3}, 1, 1);

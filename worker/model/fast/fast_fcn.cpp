@@ -225,18 +225,14 @@ bool fast_fcn_enabled() { return g_fast_fcn_enabled; }
 ScopedFastFcnDisabled::ScopedFastFcnDisabled() : previous_(fast_fcn_enabled()) { set_fast_fcn_enabled(false); }
 ScopedFastFcnDisabled::~ScopedFastFcnDisabled() { set_fast_fcn_enabled(previous_); }
 
-bool fast_fcn_available() {
-#if SEGSWEEP_HAVE_DNNL
-    return fast::fast_kernels_supported();
-#else
-    return false;
-#endif
-}
+bool fast_fcn_available() { return SEGSWEEP_HAVE_DNNL; }
 
 std::string fast_fcn_unsupported_reason(FcnImpl& model, const at::Tensor& x) {
     if (!fast_fcn_enabled()) return "the fast path is switched off (set_fast_fcn_enabled)";
     if (!SEGSWEEP_HAVE_DNNL) return "built without oneDNN (libdnnl-dev)";
-    if (!fast_fcn_available()) return "this CPU lacks AVX-512F (the fast kernels need it)";
+#if SEGSWEEP_HAVE_DNNL
+    fast::fast_kernel_variant();  // settles the kernel variant here (it throws for a bad SEGSWEEP_FAST_KERNELS)
+#endif
     if (!x.device().is_cpu()) return "input on " + x.device().str() + " (the fast path is CPU only)";
     if (x.scalar_type() != at::kFloat) return std::string("input is ") + c10::toString(x.scalar_type()) + ", not float32";
     const std::vector<LayerModules> layers = layer_modules(model);

@@ -11,7 +11,7 @@
 //
 // FcnImpl::logits() calls fast_fcn_logits() first and runs the reference modules when it returns
 // an undefined tensor, which it does for anything outside the fast path:
-//   - not built with oneDNN, or a CPU without AVX-512F;
+//   - not built with oneDNN;
 //   - CUDA (cuDNN is the right path there) or non-float32 tensors (e.g. the double-precision
 //     finite-difference tests);
 //   - gradients wanted in eval mode, or for the input x, or BatchNorm modules in mixed modes;
@@ -38,7 +38,8 @@ at::Tensor fast_fcn_logits(FcnImpl& model, const at::Tensor& x);
 // it would not.
 std::string fast_fcn_unsupported_reason(FcnImpl& model, const at::Tensor& x);
 
-// True when this build and CPU can run the fast path at all (oneDNN found, AVX-512F present).
+// True when this build can run the fast path at all (oneDNN found). Any CPU: the kernels pick their
+// AVX-512 or portable variant at run time (fast_kernels.h).
 bool fast_fcn_available();
 
 // Process-wide switch, on by default.

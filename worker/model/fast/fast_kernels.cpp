@@ -1,437 +1,181 @@
-// CPU kernels of the fast FCN path (see fast_kernels.h). The depthwise and epilogue loops use
-// AVX-512 intrinsics, one 16-channel chunk at a time (masked for the channels left over), with the
-// 9 taps held in registers; stride 1 slides along each row so every band column is loaded once.
-// The row copies are plain loops left to the compiler's vectoriser. Everything below the target
-// pragma is compiled for AVX-512F (+ AVX2, FMA), so callers check fast_kernels_supported() first.
+// The fast FCN kernels' dispatcher (see fast_kernels.h): picks the AVX-512 or the portable variant
+// once (CPU check with __builtin_cpu_supports, then SEGSWEEP_FAST_KERNELS), and forwards each
+// kernel call to it. Compiled for baseline x86-64 like the rest of the project.
 #include "worker/model/fast/fast_kernels.h"
 
-#include <immintrin.h>
+#include <atomic>
+#include <cstdlib>
+#include <string>
 
-#include <cstring>
+#include "common/error.h"
+#include "worker/model/fast/fast_kernel_variants.h"
 
 namespace segsweep::fast {
-
-bool fast_kernels_supported() {
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-}
-
-#pragma GCC push_options
-#pragma GCC target("avx512f,avx2,fma")
-
 namespace {
 
-constexpr int kLanes = 16;               // floats per AVX-512 register
-constexpr int kTaps = 9;                 // 3x3 depthwise taps
-constexpr int64_t kPartialPixels = 512;  // pixels summed in float before adding to double
+constexpr int kVariantUnresolved = -1;
 
-// Lanes [0, n) of a chunk starting n channels before the end (all 16 when n >= 16).
-inline __mmask16 lane_mask(int n) { return n >= kLanes ? __mmask16(0xFFFF) : __mmask16((1u << n) - 1u); }
-inline __m512 load(const float* p, __mmask16 m) { return _mm512_maskz_loadu_ps(m, p); }
-inline void store(float* p, __m512 v, __mmask16 m) { _mm512_mask_storeu_ps(p, m, v); }
+// The chosen KernelVariant as an int, or kVariantUnresolved before the first call.
+std::atomic<int> g_variant{kVariantUnresolved};
 
-// Offset of tap t = dy*3+dx inside a band, in floats.
-inline int64_t tap_offset(int t, int64_t row_floats, int channels) {
-    return (t / 3) * row_floats + int64_t{t % 3} * channels;
-}
-
-// grad[t*channels + c + i] += lane i of acc[t], for the lanes of mask m.
-void add_lanes_to(const __m512* acc, int channels, int c, __mmask16 m, double* grad) {
-    for (int t = 0; t < kTaps; ++t) {
-        alignas(64) float lane[kLanes];
-        _mm512_store_ps(lane, acc[t]);
-        for (int i = 0; i < kLanes && (m >> i & 1u); ++i) grad[int64_t{t} * channels + c + i] += lane[i];
+KernelVariant variant_from_environment() {
+    const char* value = std::getenv(kFastKernelsEnvironmentVariable);
+    const std::string text = value != nullptr ? value : "";
+    const bool avx512 = cpu_supports_avx512_kernels();
+    if (text.empty() || text == "auto") return avx512 ? KernelVariant::kAvx512 : KernelVariant::kPortable;
+    if (text == "portable") return KernelVariant::kPortable;
+    if (text == "avx512") {
+        if (!avx512)
+            throw Error(std::string(kFastKernelsEnvironmentVariable) + "=avx512, but this CPU lacks AVX-512F, AVX2 or FMA");
+        return KernelVariant::kAvx512;
     }
+    throw Error(std::string(kFastKernelsEnvironmentVariable) + "='" + text + "': expected auto, avx512 or portable");
 }
 
-// Any stride: per output pixel, the 9 taps from the band.
-void depthwise_forward_strided(const float* band, int padded_width, int channels, int stride, const float* k9,
-                               int out_rows, int out_width, float* out) {
-    const int64_t row_floats = int64_t{padded_width} * channels;
-    int64_t offsets[kTaps];
-    for (int t = 0; t < kTaps; ++t) offsets[t] = tap_offset(t, row_floats, channels);
-    for (int y = 0; y < out_rows; ++y)
-        for (int c = 0; c < channels; c += kLanes) {
-            const __mmask16 m = lane_mask(channels - c);
-            __m512 k[kTaps];
-            for (int t = 0; t < kTaps; ++t) k[t] = load(k9 + int64_t{t} * channels + c, m);
-            const float* in_row = band + int64_t{y} * stride * row_floats + c;
-            float* out_row = out + int64_t{y} * out_width * channels + c;
-            for (int x = 0; x < out_width; ++x) {
-                const float* in = in_row + int64_t{x} * stride * channels;
-                __m512 acc = _mm512_mul_ps(load(in, m), k[0]);
-                for (int t = 1; t < kTaps; ++t) acc = _mm512_fmadd_ps(load(in + offsets[t], m), k[t], acc);
-                store(out_row + int64_t{x} * channels, acc, m);
-            }
-        }
-}
-
-void depthwise_kernel_grad_strided(const float* band, int padded_width, int channels, int stride,
-                                   const float* grad_out, int out_rows, int out_width, double* grad_k9) {
-    const int64_t row_floats = int64_t{padded_width} * channels;
-    int64_t offsets[kTaps];
-    for (int t = 0; t < kTaps; ++t) offsets[t] = tap_offset(t, row_floats, channels);
-    for (int c = 0; c < channels; c += kLanes) {
-        const __mmask16 m = lane_mask(channels - c);
-        __m512 acc[kTaps];
-        for (int t = 0; t < kTaps; ++t) acc[t] = _mm512_setzero_ps();
-        for (int y = 0; y < out_rows; ++y) {
-            const float* in_row = band + int64_t{y} * stride * row_floats + c;
-            const float* g_row = grad_out + int64_t{y} * out_width * channels + c;
-            for (int x = 0; x < out_width; ++x) {
-                const float* in = in_row + int64_t{x} * stride * channels;
-                const __m512 g = load(g_row + int64_t{x} * channels, m);
-                for (int t = 0; t < kTaps; ++t) acc[t] = _mm512_fmadd_ps(load(in + offsets[t], m), g, acc[t]);
-            }
-        }
-        add_lanes_to(acc, channels, c, m, grad_k9);
-    }
-}
-
-void depthwise_input_grad_strided(const float* grad_out, int out_rows, int out_width, int channels, int stride,
-                                  const float* k9, int padded_width, float* grad_band) {
-    const int64_t row_floats = int64_t{padded_width} * channels;
-    int64_t offsets[kTaps];
-    for (int t = 0; t < kTaps; ++t) offsets[t] = tap_offset(t, row_floats, channels);
-    for (int y = 0; y < out_rows; ++y)
-        for (int c = 0; c < channels; c += kLanes) {
-            const __mmask16 m = lane_mask(channels - c);
-            __m512 k[kTaps];
-            for (int t = 0; t < kTaps; ++t) k[t] = load(k9 + int64_t{t} * channels + c, m);
-            float* gin_row = grad_band + int64_t{y} * stride * row_floats + c;
-            const float* g_row = grad_out + int64_t{y} * out_width * channels + c;
-            for (int x = 0; x < out_width; ++x) {
-                float* gin = gin_row + int64_t{x} * stride * channels;
-                const __m512 g = load(g_row + int64_t{x} * channels, m);
-                for (int t = 0; t < kTaps; ++t) {
-                    float* p = gin + offsets[t];
-                    store(p, _mm512_fmadd_ps(g, k[t], load(p, m)), m);
-                }
-            }
-        }
-}
-
-// Stride 1, sliding along the row: each band column is loaded once and its three partial sums
-// (one per kernel column dx) go to the three outputs it touches: out[x] = P0(x) + P1(x+1) + P2(x+2).
-void depthwise_forward_stride1(const float* band, int padded_width, int channels, const float* k9, int out_rows,
-                               int out_width, float* out) {
-    const int64_t row_floats = int64_t{padded_width} * channels;
-    for (int y = 0; y < out_rows; ++y)
-        for (int c = 0; c < channels; c += kLanes) {
-            const __mmask16 m = lane_mask(channels - c);
-            __m512 k[kTaps];
-            for (int t = 0; t < kTaps; ++t) k[t] = load(k9 + int64_t{t} * channels + c, m);
-            const float* r0 = band + int64_t{y} * row_floats + c;
-            const float* r1 = r0 + row_floats;
-            const float* r2 = r1 + row_floats;
-            float* o = out + int64_t{y} * out_width * channels + c;
-            __m512 v0 = load(r0, m), v1 = load(r1, m), v2 = load(r2, m);
-            __m512 a = _mm512_fmadd_ps(v2, k[6], _mm512_fmadd_ps(v1, k[3], _mm512_mul_ps(v0, k[0])));  // out[0]
-            v0 = load(r0 + channels, m);
-            v1 = load(r1 + channels, m);
-            v2 = load(r2 + channels, m);
-            a = _mm512_fmadd_ps(v2, k[7], _mm512_fmadd_ps(v1, k[4], _mm512_fmadd_ps(v0, k[1], a)));
-            __m512 b = _mm512_fmadd_ps(v2, k[6], _mm512_fmadd_ps(v1, k[3], _mm512_mul_ps(v0, k[0])));  // out[1]
-            for (int j = 2; j < out_width + 2; ++j) {
-                const int64_t at = int64_t{j} * channels;
-                v0 = load(r0 + at, m);
-                v1 = load(r1 + at, m);
-                v2 = load(r2 + at, m);
-                store(o + at - 2 * channels, _mm512_fmadd_ps(v2, k[8], _mm512_fmadd_ps(v1, k[5], _mm512_fmadd_ps(v0, k[2], a))),
-                      m);
-                a = _mm512_fmadd_ps(v2, k[7], _mm512_fmadd_ps(v1, k[4], _mm512_fmadd_ps(v0, k[1], b)));
-                b = _mm512_fmadd_ps(v2, k[6], _mm512_fmadd_ps(v1, k[3], _mm512_mul_ps(v0, k[0])));
-            }
-        }
-}
-
-// Stride 1: band column j meets grad_out[x] for x = j - dx, dx = 0..2 (kept in registers).
-void depthwise_kernel_grad_stride1(const float* band, int padded_width, int channels, const float* grad_out,
-                                   int out_rows, int out_width, double* grad_k9) {
-    const int64_t row_floats = int64_t{padded_width} * channels;
-    const __m512 zero = _mm512_setzero_ps();
-    for (int c = 0; c < channels; c += kLanes) {
-        const __mmask16 m = lane_mask(channels - c);
-        __m512 acc[kTaps];
-        for (int t = 0; t < kTaps; ++t) acc[t] = zero;
-        for (int y = 0; y < out_rows; ++y) {
-            const float* r0 = band + int64_t{y} * row_floats + c;
-            const float* r1 = r0 + row_floats;
-            const float* r2 = r1 + row_floats;
-            const float* g = grad_out + int64_t{y} * out_width * channels + c;
-            __m512 g1 = zero, g2 = zero;  // grad_out[j-1], grad_out[j-2]
-            for (int j = 0; j < out_width + 2; ++j) {
-                const int64_t at = int64_t{j} * channels;
-                const __m512 g0 = j < out_width ? load(g + at, m) : zero;
-                const __m512 v0 = load(r0 + at, m);
-                const __m512 v1 = load(r1 + at, m);
-                const __m512 v2 = load(r2 + at, m);
-                acc[0] = _mm512_fmadd_ps(v0, g0, acc[0]);
-                acc[1] = _mm512_fmadd_ps(v0, g1, acc[1]);
-                acc[2] = _mm512_fmadd_ps(v0, g2, acc[2]);
-                acc[3] = _mm512_fmadd_ps(v1, g0, acc[3]);
-                acc[4] = _mm512_fmadd_ps(v1, g1, acc[4]);
-                acc[5] = _mm512_fmadd_ps(v1, g2, acc[5]);
-                acc[6] = _mm512_fmadd_ps(v2, g0, acc[6]);
-                acc[7] = _mm512_fmadd_ps(v2, g1, acc[7]);
-                acc[8] = _mm512_fmadd_ps(v2, g2, acc[8]);
-                g2 = g1;
-                g1 = g0;
-            }
-        }
-        add_lanes_to(acc, channels, c, m, grad_k9);
-    }
-}
-
-// Stride 1: band column j of rows y..y+2 gathers grad_out[x] for x = j - dx, dx = 0..2.
-void depthwise_input_grad_stride1(const float* grad_out, int out_rows, int out_width, int channels, const float* k9,
-                                  int padded_width, float* grad_band) {
-    const int64_t row_floats = int64_t{padded_width} * channels;
-    const __m512 zero = _mm512_setzero_ps();
-    for (int y = 0; y < out_rows; ++y)
-        for (int c = 0; c < channels; c += kLanes) {
-            const __mmask16 m = lane_mask(channels - c);
-            __m512 k[kTaps];
-            for (int t = 0; t < kTaps; ++t) k[t] = load(k9 + int64_t{t} * channels + c, m);
-            float* r0 = grad_band + int64_t{y} * row_floats + c;
-            float* r1 = r0 + row_floats;
-            float* r2 = r1 + row_floats;
-            const float* g = grad_out + int64_t{y} * out_width * channels + c;
-            __m512 g1 = zero, g2 = zero;
-            for (int j = 0; j < out_width + 2; ++j) {
-                const int64_t at = int64_t{j} * channels;
-                const __m512 g0 = j < out_width ? load(g + at, m) : zero;
-                store(r0 + at, _mm512_fmadd_ps(g2, k[2], _mm512_fmadd_ps(g1, k[1], _mm512_fmadd_ps(g0, k[0], load(r0 + at, m)))), m);
-                store(r1 + at, _mm512_fmadd_ps(g2, k[5], _mm512_fmadd_ps(g1, k[4], _mm512_fmadd_ps(g0, k[3], load(r1 + at, m)))), m);
-                store(r2 + at, _mm512_fmadd_ps(g2, k[8], _mm512_fmadd_ps(g1, k[7], _mm512_fmadd_ps(g0, k[6], load(r2 + at, m)))), m);
-                g2 = g1;
-                g1 = g0;
-            }
-        }
-}
+bool use_avx512() { return fast_kernel_variant() == KernelVariant::kAvx512; }
 
 }  // namespace
 
+bool cpu_supports_avx512_kernels() {
+#if defined(__x86_64__) || defined(__i386__)
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+    return false;
+#endif
+}
+
+KernelVariant fast_kernel_variant() {
+    int variant = g_variant.load(std::memory_order_relaxed);
+    if (variant == kVariantUnresolved) {
+        variant = static_cast<int>(variant_from_environment());
+        g_variant.store(variant, std::memory_order_relaxed);
+    }
+    return static_cast<KernelVariant>(variant);
+}
+
+void set_fast_kernel_variant(KernelVariant variant) {
+    if (variant == KernelVariant::kAvx512 && !cpu_supports_avx512_kernels())
+        throw Error("fast FCN kernels: the AVX-512 variant needs AVX-512F, AVX2 and FMA, which this CPU lacks");
+    g_variant.store(static_cast<int>(variant), std::memory_order_relaxed);
+}
+
+const char* kernel_variant_name(KernelVariant variant) {
+    return variant == KernelVariant::kAvx512 ? "avx512" : "portable";
+}
+
 void depthwise3x3_forward(const float* band, int padded_width, int channels, int stride, const float* k9,
                           int out_rows, int out_width, float* out) {
-    if (stride == 1)
-        depthwise_forward_stride1(band, padded_width, channels, k9, out_rows, out_width, out);
+    if (use_avx512())
+        avx512::depthwise3x3_forward(band, padded_width, channels, stride, k9, out_rows, out_width, out);
     else
-        depthwise_forward_strided(band, padded_width, channels, stride, k9, out_rows, out_width, out);
+        portable::depthwise3x3_forward(band, padded_width, channels, stride, k9, out_rows, out_width, out);
 }
 
 void depthwise3x3_kernel_grad(const float* band, int padded_width, int channels, int stride,
                               const float* grad_out, int out_rows, int out_width, double* grad_k9) {
-    if (stride == 1)
-        depthwise_kernel_grad_stride1(band, padded_width, channels, grad_out, out_rows, out_width, grad_k9);
+    if (use_avx512())
+        avx512::depthwise3x3_kernel_grad(band, padded_width, channels, stride, grad_out, out_rows, out_width, grad_k9);
     else
-        depthwise_kernel_grad_strided(band, padded_width, channels, stride, grad_out, out_rows, out_width, grad_k9);
+        portable::depthwise3x3_kernel_grad(band, padded_width, channels, stride, grad_out, out_rows, out_width, grad_k9);
 }
 
 void depthwise3x3_input_grad(const float* grad_out, int out_rows, int out_width, int channels, int stride,
                              const float* k9, int padded_width, float* grad_band) {
-    if (stride == 1)
-        depthwise_input_grad_stride1(grad_out, out_rows, out_width, channels, k9, padded_width, grad_band);
+    if (use_avx512())
+        avx512::depthwise3x3_input_grad(grad_out, out_rows, out_width, channels, stride, k9, padded_width, grad_band);
     else
-        depthwise_input_grad_strided(grad_out, out_rows, out_width, channels, stride, k9, padded_width, grad_band);
+        portable::depthwise3x3_input_grad(grad_out, out_rows, out_width, channels, stride, k9, padded_width, grad_band);
 }
 
 void im2col(const float* band, int padded_width, int channels, int kernel, int out_rows, int out_width,
             float* cols) {
-    const int64_t row_floats = int64_t{padded_width} * channels;
-    const size_t bytes = sizeof(float) * channels;
-    for (int y = 0; y < out_rows; ++y)
-        for (int x = 0; x < out_width; ++x) {
-            float* dst = cols + (int64_t{y} * out_width + x) * kernel * kernel * channels;
-            for (int dy = 0; dy < kernel; ++dy)
-                for (int dx = 0; dx < kernel; ++dx, dst += channels)
-                    std::memcpy(dst, band + (y + dy) * row_floats + int64_t{x + dx} * channels, bytes);
-        }
+    if (use_avx512())
+        avx512::im2col(band, padded_width, channels, kernel, out_rows, out_width, cols);
+    else
+        portable::im2col(band, padded_width, channels, kernel, out_rows, out_width, cols);
 }
 
 void col2im_add(const float* grad_cols, int out_rows, int out_width, int channels, int kernel, int padded_width,
                 float* grad_band) {
-    const int64_t row_floats = int64_t{padded_width} * channels;
-    for (int y = 0; y < out_rows; ++y)
-        for (int x = 0; x < out_width; ++x) {
-            const float* src = grad_cols + (int64_t{y} * out_width + x) * kernel * kernel * channels;
-            for (int dy = 0; dy < kernel; ++dy)
-                for (int dx = 0; dx < kernel; ++dx, src += channels) {
-                    float* dst = grad_band + (y + dy) * row_floats + int64_t{x + dx} * channels;
-                    for (int c = 0; c < channels; ++c) dst[c] += src[c];
-                }
-        }
+    if (use_avx512())
+        avx512::col2im_add(grad_cols, out_rows, out_width, channels, kernel, padded_width, grad_band);
+    else
+        portable::col2im_add(grad_cols, out_rows, out_width, channels, kernel, padded_width, grad_band);
 }
-
-namespace {
-
-// Adds lanes of the float vectors s1, s2 to the double sums d1, d2 at channel c (lanes of m).
-void add_sums(__m512 s1, __m512 s2, int c, __mmask16 m, double* d1, double* d2) {
-    alignas(64) float l1[kLanes], l2[kLanes];
-    _mm512_store_ps(l1, s1);
-    _mm512_store_ps(l2, s2);
-    for (int i = 0; i < kLanes && (m >> i & 1u); ++i) {
-        d1[c + i] += l1[i];
-        if (d2 != nullptr) d2[c + i] += l2[i];
-    }
-}
-
-}  // namespace
 
 void bias_relu_stats(float* z, int64_t pixels, int channels, const float* bias, double* sum,
                      double* sum_squares) {
-    const __m512 zero = _mm512_setzero_ps();
-    for (int64_t p0 = 0; p0 < pixels; p0 += kPartialPixels) {
-        const int64_t p1 = p0 + kPartialPixels < pixels ? p0 + kPartialPixels : pixels;
-        for (int c = 0; c < channels; c += kLanes) {
-            const __mmask16 m = lane_mask(channels - c);
-            const __m512 b = load(bias + c, m);
-            __m512 s1 = zero, s2 = zero;
-            for (int64_t p = p0; p < p1; ++p) {
-                float* at = z + p * channels + c;
-                const __m512 v = _mm512_maskz_max_ps(m, _mm512_add_ps(load(at, m), b), zero);
-                store(at, v, m);
-                s1 = _mm512_add_ps(s1, v);
-                s2 = _mm512_fmadd_ps(v, v, s2);
-            }
-            add_sums(s1, s2, c, m, sum, sum_squares);
-        }
-    }
+    if (use_avx512())
+        avx512::bias_relu_stats(z, pixels, channels, bias, sum, sum_squares);
+    else
+        portable::bias_relu_stats(z, pixels, channels, bias, sum, sum_squares);
 }
 
 void bn_relu_backward(const float* gy, const float* r, int64_t pixels, int channels, const float* scale,
                       const float* slope, const float* offset, float* gz, double* grad_bias) {
-    const __m512 zero = _mm512_setzero_ps();
-    for (int64_t p0 = 0; p0 < pixels; p0 += kPartialPixels) {
-        const int64_t p1 = p0 + kPartialPixels < pixels ? p0 + kPartialPixels : pixels;
-        for (int c = 0; c < channels; c += kLanes) {
-            const __mmask16 m = lane_mask(channels - c);
-            const __m512 a = load(scale + c, m);
-            const __m512 k = load(slope + c, m);
-            const __m512 o = load(offset + c, m);
-            __m512 total = zero;
-            for (int64_t p = p0; p < p1; ++p) {
-                const int64_t at = p * channels + c;
-                const __m512 rv = load(r + at, m);
-                const __m512 g = _mm512_fmadd_ps(a, load(gy + at, m), _mm512_fmadd_ps(k, rv, o));
-                const __m512 v = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(rv, zero, _CMP_GT_OQ), g);
-                store(gz + at, v, m);
-                total = _mm512_add_ps(total, v);
-            }
-            add_sums(total, zero, c, m, grad_bias, nullptr);
-        }
-    }
+    if (use_avx512())
+        avx512::bn_relu_backward(gy, r, pixels, channels, scale, slope, offset, gz, grad_bias);
+    else
+        portable::bn_relu_backward(gy, r, pixels, channels, scale, slope, offset, gz, grad_bias);
 }
 
 void gather_class_planes(const float* grad_logits, int64_t plane_stride, int64_t pixels, int classes, float* gz,
                          double* grad_bias) {
-    for (int o = 0; o < classes; ++o) {
-        const float* plane = grad_logits + o * plane_stride;
-        double total = 0.0;
-        for (int64_t p = 0; p < pixels; ++p) {
-            gz[p * classes + o] = plane[p];
-            total += plane[p];
-        }
-        grad_bias[o] += total;
-    }
+    if (use_avx512())
+        avx512::gather_class_planes(grad_logits, plane_stride, pixels, classes, gz, grad_bias);
+    else
+        portable::gather_class_planes(grad_logits, plane_stride, pixels, classes, gz, grad_bias);
 }
 
 void scatter_class_planes(const float* z, const float* bias, int64_t pixels, int classes, float* logits,
                           int64_t plane_stride) {
-    for (int o = 0; o < classes; ++o) {
-        float* plane = logits + o * plane_stride;
-        for (int64_t p = 0; p < pixels; ++p) plane[p] = z[p * classes + o] + bias[o];
-    }
+    if (use_avx512())
+        avx512::scatter_class_planes(z, bias, pixels, classes, logits, plane_stride);
+    else
+        portable::scatter_class_planes(z, bias, pixels, classes, logits, plane_stride);
 }
 
 void affine_row(const float* r, int width, int channels, const float* a, const float* b, float* dst,
                 int dst_stride) {
-    for (int w = 0; w < width; ++w) {
-        const float* src = r + int64_t{w} * channels;
-        float* out = dst + int64_t{w} * dst_stride;
-        for (int c = 0; c < channels; ++c) out[c] = a[c] * src[c] + b[c];
-    }
+    if (use_avx512())
+        avx512::affine_row(r, width, channels, a, b, dst, dst_stride);
+    else
+        portable::affine_row(r, width, channels, a, b, dst, dst_stride);
 }
 
 void upsampled_affine_row(const float* r0, const float* r1, int half_width, int channels, const float* a,
                           const float* b, float* scratch, float* dst, int dst_stride) {
-    const int64_t n = int64_t{half_width} * channels;
-    if (r1 == nullptr) {
-        for (int64_t i = 0; i < n; ++i) scratch[i] = r0[i];
-    } else {
-        for (int64_t i = 0; i < n; ++i) scratch[i] = (r0[i] + r1[i]) * 0.5f;
-    }
-    for (int j = 0; j < half_width; ++j) {
-        float* v = scratch + int64_t{j} * channels;
-        for (int c = 0; c < channels; ++c) v[c] = a[c] * v[c] + b[c];
-    }
-    for (int j = 0; j < half_width; ++j) {
-        const float* v = scratch + int64_t{j} * channels;
-        const float* next = scratch + int64_t{j + 1 < half_width ? j + 1 : j} * channels;
-        float* even = dst + int64_t{2 * j} * dst_stride;
-        float* odd = even + dst_stride;
-        for (int c = 0; c < channels; ++c) {
-            even[c] = v[c];
-            odd[c] = (v[c] + next[c]) * 0.5f;
-        }
-    }
+    if (use_avx512())
+        avx512::upsampled_affine_row(r0, r1, half_width, channels, a, b, scratch, dst, dst_stride);
+    else
+        portable::upsampled_affine_row(r0, r1, half_width, channels, a, b, scratch, dst, dst_stride);
 }
 
 void image_row(const float* image, int64_t channel_stride, int64_t pixel_stride, int width, int channels,
                float* dst, int dst_stride) {
-    for (int w = 0; w < width; ++w)
-        for (int c = 0; c < channels; ++c)
-            dst[int64_t{w} * dst_stride + c] = image[c * channel_stride + w * pixel_stride];
+    if (use_avx512())
+        avx512::image_row(image, channel_stride, pixel_stride, width, channels, dst, dst_stride);
+    else
+        portable::image_row(image, channel_stride, pixel_stride, width, channels, dst, dst_stride);
 }
 
 void store_grad_row(const float* src, int src_stride, int width, int channels, float* dst, bool add, const float* r,
                     double* sum_g, double* sum_gr) {
-    const __m512 zero = _mm512_setzero_ps();
-    for (int c = 0; c < channels; c += kLanes) {
-        const __mmask16 m = lane_mask(channels - c);
-        __m512 s1 = zero, s2 = zero;
-        for (int w = 0; w < width; ++w) {
-            const __m512 g = load(src + int64_t{w} * src_stride + c, m);
-            float* d = dst + int64_t{w} * channels + c;
-            store(d, add ? _mm512_add_ps(g, load(d, m)) : g, m);
-            s1 = _mm512_add_ps(s1, g);
-            s2 = _mm512_fmadd_ps(g, load(r + int64_t{w} * channels + c, m), s2);
-        }
-        add_sums(s1, s2, c, m, sum_g, sum_gr);
-    }
+    if (use_avx512())
+        avx512::store_grad_row(src, src_stride, width, channels, dst, add, r, sum_g, sum_gr);
+    else
+        portable::store_grad_row(src, src_stride, width, channels, dst, add, r, sum_g, sum_gr);
 }
 
 void upsample_transpose_row_add(const float* src, int src_stride, int full_width, int channels, float* dst0,
                                 float w0, const float* r0, float* dst1, float w1, const float* r1, double* sum_g,
                                 double* sum_gr) {
-    // Horizontal transpose of out[2j] = in[j], out[2j+1] = (in[j] + in[min(j+1, n-1)]) / 2.
-    const int half_width = full_width / 2;
-    const __m512 zero = _mm512_setzero_ps();
-    const __m512 half = _mm512_set1_ps(0.5f);
-    const __m512 weight0 = _mm512_set1_ps(w0);
-    const __m512 weight1 = _mm512_set1_ps(w1);
-    for (int c = 0; c < channels; c += kLanes) {
-        const __mmask16 m = lane_mask(channels - c);
-        __m512 s1 = zero, s2 = zero;
-        for (int j = 0; j < half_width; ++j) {
-            const float* even = src + int64_t{2 * j} * src_stride + c;
-            const __m512 odd = load(even + src_stride, m);
-            // the last column takes both halves of its odd neighbour
-            __m512 h = _mm512_fmadd_ps(j + 1 == half_width ? _mm512_set1_ps(1.0f) : half, odd, load(even, m));
-            if (j > 0) h = _mm512_fmadd_ps(half, load(even - src_stride, m), h);
-            const int64_t at = int64_t{j} * channels + c;
-            store(dst0 + at, _mm512_fmadd_ps(weight0, h, load(dst0 + at, m)), m);
-            __m512 hr = _mm512_mul_ps(weight0, _mm512_mul_ps(h, load(r0 + at, m)));
-            if (dst1 != nullptr) {
-                store(dst1 + at, _mm512_fmadd_ps(weight1, h, load(dst1 + at, m)), m);
-                hr = _mm512_fmadd_ps(weight1, _mm512_mul_ps(h, load(r1 + at, m)), hr);
-            }
-            s1 = _mm512_add_ps(s1, h);
-            s2 = _mm512_add_ps(s2, hr);
-        }
-        add_sums(_mm512_mul_ps(s1, _mm512_set1_ps(dst1 != nullptr ? w0 + w1 : w0)), s2, c, m, sum_g, sum_gr);
-    }
+    if (use_avx512())
+        avx512::upsample_transpose_row_add(src, src_stride, full_width, channels, dst0, w0, r0, dst1, w1, r1, sum_g,
+                                           sum_gr);
+    else
+        portable::upsample_transpose_row_add(src, src_stride, full_width, channels, dst0, w0, r0, dst1, w1, r1, sum_g,
+                                             sum_gr);
 }
-
-#pragma GCC pop_options
 
 }  // namespace segsweep::fast

@@ -6,15 +6,30 @@
 // Conventions. Activations are NHWC rows: a row of `width` pixels, `channels` floats per pixel.
 // A "band" holds the input rows one block of output rows needs, zero-padded as TF 'same' pads:
 // padded_width = (out_width - 1) * stride + kernel columns, starting at image column -pad_left.
-// Every kernel is compiled for AVX-512F; call them only when fast_kernels_supported() is true.
+//
+// Two variants implement every kernel (fast_kernel_variants.h): AVX-512 intrinsics, and portable
+// C++ loops for any CPU. Each call below goes to the variant chosen once per process: AVX-512 when
+// the CPU has AVX-512F, AVX2 and FMA (checked at run time), else the portable one; the environment
+// variable SEGSWEEP_FAST_KERNELS (auto | avx512 | portable) or set_fast_kernel_variant() overrides.
 #pragma once
 
 #include <cstdint>
 
 namespace segsweep::fast {
 
-// True when this CPU runs the kernels (AVX-512F, AVX2 and FMA).
-bool fast_kernels_supported();
+enum class KernelVariant { kAvx512, kPortable };
+
+inline constexpr const char* kFastKernelsEnvironmentVariable = "SEGSWEEP_FAST_KERNELS";
+
+// True when this CPU can run the AVX-512 variant (AVX-512F, AVX2 and FMA).
+bool cpu_supports_avx512_kernels();
+// The variant the kernels run. The first call reads SEGSWEEP_FAST_KERNELS and throws
+// segsweep::Error for an unknown value, or for avx512 on a CPU without it.
+KernelVariant fast_kernel_variant();
+// Chooses the variant for the whole process (tests, benchmarks); throws segsweep::Error for
+// kAvx512 on a CPU without it. Not while kernels are running.
+void set_fast_kernel_variant(KernelVariant variant);
+const char* kernel_variant_name(KernelVariant variant);  // "avx512" or "portable"
 
 // ---- depthwise 3x3 (weights tap-major: k9[(dy*3+dx)*channels + c]) ----
 // out[p][c] = sum_t band[y*stride+dy][x*stride+dx][c] * k9[t][c] for p = y*out_width + x.
