@@ -41,7 +41,8 @@ inline std::string scratch_dir(const std::string& name) {
 class CoordinatorThread {
 public:
     // Keys are made under dir/keys when missing. `listen` defaults to an ephemeral loopback port.
-    explicit CoordinatorThread(const std::string& dir, const std::string& listen = "tcp://127.0.0.1:*")
+    explicit CoordinatorThread(const std::string& dir, const std::string& listen = "tcp://127.0.0.1:*",
+                               const coordinator::SchedulerSettings& settings = fast_scheduler_settings())
         : dir_(dir) {
         key_dir_ = dir + "/keys";
         if (!std::filesystem::exists(key_dir_ + "/coordinator.secret")) keygen_folder(key_dir_, "client", false);
@@ -50,7 +51,7 @@ public:
         o.db_path = dir + "/store.db";
         o.runs_dir = dir + "/runs";
         o.key_dir = key_dir_;
-        o.scheduler = fast_scheduler_settings();
+        o.scheduler = settings;
         coordinator_ = std::make_unique<coordinator::Coordinator>(o);
         thread_ = std::thread([this] { coordinator_->run(stop_); });
     }

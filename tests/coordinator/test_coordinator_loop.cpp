@@ -2,7 +2,8 @@
 // oversized and out-of-order messages are dropped and it keeps serving; a version mismatch is
 // answered with a clear ERROR; unknown workers are told to reconnect; security fails closed (no
 // keys, --insecure off loopback, an unknown client key, a CURVE server without a ZAP handler);
-// SUBMIT/STATUS/CANCEL/WORKERS work and a refused SUBMIT changes nothing.
+// SUBMIT/STATUS/CANCEL/WORKERS work and a refused SUBMIT changes nothing; a restarted coordinator
+// gives a running trial's worker the grace period to re-attach, then queues the trial again.
 #include <gtest/gtest.h>
 
 #include <random>
@@ -88,7 +89,11 @@ TEST(CoordinatorLoop, VersionMismatchIsRefusedWithAClearMessage) {
 }
 
 TEST(CoordinatorLoop, UnknownWorkerIsToldToReconnectAndHelloIsWelcomed) {
-    CoordinatorThread c(scratch_dir("loop-reconnect"));
+    // The probe sends no HEARTBEATs: a long liveness keeps it in the pool however slowly a loaded
+    // machine runs this test.
+    coordinator::SchedulerSettings settings = fast_scheduler_settings();
+    settings.heartbeat_liveness = 100;
+    CoordinatorThread c(scratch_dir("loop-reconnect"), "tcp://127.0.0.1:*", settings);
     RawPeer peer(c.address(), c.key_dir());
     peer.send(protocol::encode_frames(MessageType::ready, nlohmann::json::object()));
     auto d = peer.receive_not_heartbeat(kReplyWaitMs);
@@ -237,6 +242,69 @@ TEST(CoordinatorLoop, LocalEndpointsForInsecure) {
     EXPECT_FALSE(endpoint_is_local("tcp://*:5555"));
     EXPECT_FALSE(endpoint_is_local("tcp://10.0.0.7:5555"));
     EXPECT_FALSE(endpoint_is_local("tcp://127.0.0.1.evil.example:5555"));
+}
+
+// The next message of `type` within kReplyWaitMs (others, HEARTBEATs included, skipped).
+std::optional<protocol::Message> next_of_type(RawPeer& peer, MessageType type) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kReplyWaitMs);
+    while (std::chrono::steady_clock::now() < deadline) {
+        auto d = peer.receive(100);
+        if (d && d->status == DecodeStatus::ok && d->message.type == type) return d->message;
+    }
+    return std::nullopt;
+}
+
+protocol::TrialAssignment take_trial(RawPeer& worker, const std::string& worker_id) {
+    protocol::Hello hello;
+    hello.worker_id = worker_id;
+    hello.host = "probe";
+    hello.gpus = 1;
+    worker.send(protocol::encode_frames(MessageType::hello, protocol::to_json(hello)));
+    worker.send(protocol::encode_frames(MessageType::ready, nlohmann::json::object()));
+    auto trial = next_of_type(worker, MessageType::trial);
+    if (!trial) throw Error("no TRIAL for " + worker_id);
+    return protocol::trial_assignment_from_json(trial->body);
+}
+
+TEST(CoordinatorLoop, RestartedCoordinatorRequeuesARunningTrialAfterTheGracePeriod) {
+    const std::string dir = scratch_dir("loop-restart");
+    const char* one_trial = R"({"name": "restart-test", "method": "grid",
+        "parameters": {"learning_rate": {"value": 0.001}, "num_epochs": {"value": 2}},
+        "resources": {"gpus_per_trial": 1}})";
+    int64_t sweep_id = 0;
+    protocol::TrialAssignment first_attempt;
+    {
+        CoordinatorThread first(dir);
+        coordinator::CoordinatorClient client(first.client_options());
+        sweep_id = client.submit(one_trial, "restart.json")["sweep_id"];
+        RawPeer worker(first.address(), first.key_dir());
+        ASSERT_NO_THROW(first_attempt = take_trial(worker, "probe:1:first"));
+        EXPECT_EQ(first_attempt.attempt, 1);
+        first.stop();  // the coordinator dies with the trial running; its worker never comes back
+    }
+    coordinator::SchedulerSettings settings = fast_scheduler_settings();
+    settings.restart_grace_ms = 1500;
+    const auto restarted_at = std::chrono::steady_clock::now();
+    CoordinatorThread second(dir, "tcp://127.0.0.1:*", settings);
+    coordinator::CoordinatorClient client(second.client_options());
+    nlohmann::json status;
+    for (int poll = 0; poll < 200; ++poll) {  // up to 20 s
+        status = client.status(sweep_id);
+        if (status["sweeps"][0]["counts"].value("pending", 0) == 1) break;
+        ASSERT_EQ(status["sweeps"][0]["counts"].value("running", 0), 1) << status.dump();  // waiting for re-attach
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ASSERT_EQ(status["sweeps"][0]["counts"].value("pending", 0), 1) << status.dump();
+    const auto waited_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                                  restarted_at)
+                               .count();
+    EXPECT_GE(waited_ms, settings.restart_grace_ms);  // not before the grace period
+
+    RawPeer replacement(second.address(), second.key_dir());
+    protocol::TrialAssignment second_attempt;
+    ASSERT_NO_THROW(second_attempt = take_trial(replacement, "probe:2:second"));
+    EXPECT_EQ(second_attempt.trial_id, first_attempt.trial_id);
+    EXPECT_EQ(second_attempt.attempt, 2);
 }
 
 }  // namespace
