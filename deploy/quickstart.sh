@@ -84,7 +84,7 @@ sweep=$("$segsweep" submit "$sweep_file")
 "$segsweep" wait "$sweep" --timeout "$wait_limit_s"
 "$segsweep" status "$sweep"
 
-echo "== 5. the leaderboard =="
-"$segsweep" leaderboard "$sweep" --db "$out/store.db"
+echo "== 5. the leaderboard (answered by the coordinator) =="
+"$segsweep" leaderboard "$sweep"
 
 echo "quickstart: store $out/store.db, trial folders $out/runs, logs $out/logs"
