@@ -2,7 +2,7 @@
 // the Keras-style model table on the command line (worker/train, worker/model).
 //   segsweep train --data ROOT [--config trial.json] [--learning-rate X ...one flag per config key]
 //                  [--seed-recipe] [--out RUN | --resume RUN] [--threads N] [--device auto|cpu|cuda]
-//                  [--comm auto|single|mpi|nccl]
+//                  [--comm auto|single|mpi|nccl] [--db STORE] [--print-config]
 //   segsweep predict --run RUN --data EVAL_ROOT --out DIR
 //   segsweep model summary [--image-size N] [--config trial.json] [--encoder-filters 64,128 ...]
 // Under mpirun / srun every rank runs `segsweep train`; they train the trial together.
@@ -11,12 +11,15 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "cli/commands.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "common/trial_config.h"
+#include "results/results_store.h"
+#include "results/sweep_records.h"
 #include "worker/comm/communicator.h"
 #include "worker/data/scorer.h"
 #include "worker/model/fcn_architecture.h"
@@ -123,7 +126,33 @@ struct TrainArgs {
     bool no_progress = false;
     bool nchw = false;
     std::string cache_dir;
+    std::string db;             // record the finished run in this results store ("" = do not record)
+    bool print_config = false;  // print the resolved trial config and exit
 };
+
+// The trial config of a `segsweep train` command line: defaults or the seed's recipe, the run's
+// own config.json on --resume (unless a config is given), then --config, then the flags.
+TrialConfig resolve_train_config(const TrainArgs& args) {
+    TrialConfig base = args.seed_recipe ? seed_recipe_config() : TrialConfig{};
+    if (!args.resume.empty() && !args.config.any_set() && !args.seed_recipe) base = read_run_config(args.resume);
+    return args.config.build(base);
+}
+
+// --db: the finished run as a one-trial sweep named after its run folder, so `segsweep leaderboard`
+// lists it next to the sweeps.
+void record_in_store(const std::string& path, const TrialResult& result, const std::filesystem::path& run_dir,
+                     const std::string& data_root) {
+    StandaloneTrial ids;
+    try {
+        ResultsStore store(path);
+        ids = record_standalone_trial(store, result, "train " + run_dir.string(), data_root);
+    } catch (const Error& e) {
+        throw Error("the run finished (" + (run_dir / kRunResultFile).string() + ") but recording it in " + path +
+                    " failed: " + e.what());
+    }
+    std::printf("recorded in %s: sweep %lld, trial %lld\n", path.c_str(), static_cast<long long>(ids.sweep_id),
+                static_cast<long long>(ids.trial_id));
+}
 
 void print_result(const TrialResult& result, const std::filesystem::path& run_dir) {
     std::printf("state: %s (%s)\n", trial_state_name(result.state), result.message.c_str());
@@ -134,15 +163,16 @@ void print_result(const TrialResult& result, const std::filesystem::path& run_di
 }
 
 void run_train(const TrainArgs& args) {
+    if (args.print_config) {
+        std::printf("%s\n", to_json(resolve_train_config(args)).dump(2).c_str());
+        return;
+    }
+    if (args.data.empty()) throw Error("segsweep train: --data ROOT is required");
     std::unique_ptr<Communicator> comm = make_communicator(args.comm);
     run_or_abort(*comm, [&] {
         TrainOptions options;
         options.resume = !args.resume.empty();
-        TrialConfig base = args.seed_recipe ? seed_recipe_config() : TrialConfig{};
-        if (options.resume && !args.config.any_set() && !args.seed_recipe) {
-            base = read_run_config(args.resume);  // the run's own config
-        }
-        const TrialConfig config = args.config.build(base);
+        const TrialConfig config = resolve_train_config(args);
         options.run_dir = options.resume ? std::filesystem::path(args.resume)
                           : args.out.empty() ? std::filesystem::path(kDefaultRunsFolder) / config_hash(config)
                                              : std::filesystem::path(args.out);
@@ -154,6 +184,11 @@ void run_train(const TrainArgs& args) {
         options.channels_last = !args.nchw;
         if (!args.cache_dir.empty()) options.load.cache_dir = args.cache_dir;
 
+        // A resumed run that had already finished is not recorded a second time.
+        const std::optional<TrialResult> finished_before =
+            options.resume && comm->rank() == 0 ? read_run_result(options.run_dir) : std::nullopt;
+        const bool already_recorded = finished_before && trial_state_is_final(finished_before->state);
+
         StopSignals signals;
         TrainCallbacks callbacks;
         callbacks.interrupt_requested = [] { return g_stop_requested.load(); };
@@ -161,7 +196,9 @@ void run_train(const TrainArgs& args) {
         if (was_preempted(result))
             throw Error(result.message + "; continue with: segsweep train --data " + args.data + " --resume " +
                         options.run_dir.string());
-        if (comm->rank() == 0) print_result(result, options.run_dir);
+        if (comm->rank() != 0) return;
+        print_result(result, options.run_dir);
+        if (!args.db.empty() && !already_recorded) record_in_store(args.db, result, options.run_dir, args.data);
     });
 }
 
@@ -172,8 +209,7 @@ void add_train_command(CLI::App& app) {
         "Train one trial of the Follow-Me FCN and score its best weights (RUN/history.jsonl, curves.svg, "
         "checkpoint.pt, model.pt, result.json). Defaults: the write-up's FCN, lr 0.001, batch 64, 50 epochs, "
         "one pass per epoch; --seed-recipe gives the seed's 0.001/64/50 with 65 steps and 50 validation steps");
-    train->add_option("--data", args->data, "Dataset root (train/, validation/, sample_evaluation_data/)")
-        ->required();
+    train->add_option("--data", args->data, "Dataset root (train/, validation/, sample_evaluation_data/); required");
     args->config.add(train, trial_config_keys());
     train->add_flag("--seed-recipe", args->seed_recipe,
                     "Start from the seed's recipe: learning_rate 0.001, batch_size 64, num_epochs 50, "
@@ -193,6 +229,11 @@ void add_train_command(CLI::App& app) {
     train->add_option("--cache-dir", args->cache_dir, "Decoded-image cache folder (default: see data layer)");
     train->add_flag("--no-progress", args->no_progress, "Plain lines per epoch even on a terminal");
     train->add_flag("--nchw", args->nchw, "Keep activations in NCHW instead of channels_last");
+    train->add_option("--db", args->db,
+                      "Also record the finished run in this results store as a one-trial sweep named "
+                      "'train RUN' (segsweep leaderboard --db STORE lists it)");
+    train->add_flag("--print-config", args->print_config,
+                    "Print the trial config these flags give (JSON) and exit without training");
     train->get_option("--out")->excludes(train->get_option("--resume"));
     train->callback([args] { run_train(*args); });
 }

@@ -59,7 +59,9 @@ TEST_F(Predict, PredictionFilesScoreExactlyAsTheTrainerScored) {
         EXPECT_EQ(from_files.sets[i].true_positives, result.score->sets[i].true_positives);
         EXPECT_EQ(from_files.sets[i].false_positives, result.score->sets[i].false_positives);
         EXPECT_EQ(from_files.sets[i].false_negatives, result.score->sets[i].false_negatives);
+        EXPECT_EQ(from_files.sets[i].iou_background, result.score->sets[i].iou_background);
         EXPECT_EQ(from_files.sets[i].iou_people, result.score->sets[i].iou_people);
+        EXPECT_EQ(from_files.sets[i].iou_hero, result.score->sets[i].iou_hero);
     }
 }
 

@@ -1,6 +1,10 @@
 // The tiny synthetic dataset and config of the trainer tests (see trainer_fixture.h).
 #include "trainer_fixture.h"
 
+#include <unistd.h>
+
+#include <system_error>
+
 #include "worker/data/synth_dataset.h"
 
 namespace segsweep::test {
@@ -13,7 +17,31 @@ constexpr int kValidationImages = 48;
 constexpr int kEvaluationImages = 48;
 constexpr int kFileSize = 64;  // px
 
-fs::path test_folder() { return fs::path(SEGSWEEP_TEST_TMP) / "train"; }
+// ctest runs every test in its own process, two at a time (-j2): each process writes its dataset,
+// cache and run folders under its own folder, so no process removes or rewrites another's files.
+// The folder is removed when the process exits.
+class ProcessFolder {
+public:
+    ProcessFolder() : path_(fs::path(SEGSWEEP_TEST_TMP) / "train" / ("process-" + std::to_string(::getpid()))) {
+        fs::remove_all(path_);
+        fs::create_directories(path_);
+    }
+    ~ProcessFolder() {
+        std::error_code ignored;
+        fs::remove_all(path_, ignored);
+    }
+    ProcessFolder(const ProcessFolder&) = delete;
+    ProcessFolder& operator=(const ProcessFolder&) = delete;
+    const fs::path& path() const { return path_; }
+
+private:
+    fs::path path_;
+};
+
+const fs::path& test_folder() {
+    static const ProcessFolder folder;
+    return folder.path();
+}
 
 }  // namespace
 
@@ -22,7 +50,6 @@ fs::path TinyTrainingTest::data_root() { return test_folder() / "synth"; }
 void TinyTrainingTest::SetUpTestSuite() {
     static bool made = false;
     if (made) return;
-    fs::remove_all(data_root());
     SynthOptions options;
     options.out = data_root();
     options.seed = 7;

@@ -1,6 +1,7 @@
 // Shared fixture of the trainer tests: one tiny synthetic Follow-Me dataset (64 px files, 192
-// training, 48 validation and 48 evaluation images), made once per test binary with the data
-// layer's generator, and a tiny FCN config that trains on it in well under a second per epoch.
+// training, 48 validation and 48 evaluation images), made once per test process with the data
+// layer's generator in a folder of that process's own (ctest -j2 runs tests side by side), and a
+// tiny FCN config that trains on it in well under a second per epoch.
 #pragma once
 
 #include <filesystem>
