@@ -2,6 +2,8 @@
 #include "process_helpers.h"
 
 #include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
 #include <netinet/in.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -96,6 +98,50 @@ CommandResult run_segsweep(const std::vector<std::string>& args, const std::stri
     CommandResult result;
     result.status = child.wait(timeout_ms);
     result.output = child.log();
+    return result;
+}
+
+CommandResult run_segsweep_on_terminal(const std::vector<std::string>& args, int timeout_ms,
+                                       const std::map<std::string, std::string>& env) {
+    std::vector<std::string> argv_strings = {SEGSWEEP_BINARY};
+    argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+    int terminal = -1;
+    const pid_t parent = getpid();
+    const pid_t pid = forkpty(&terminal, nullptr, nullptr, nullptr);
+    if (pid < 0) throw std::runtime_error("forkpty failed");
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent) _exit(127);
+        for (const auto& [key, value] : env) setenv(key.c_str(), value.c_str(), 1);
+        std::vector<char*> argv;
+        for (auto& s : argv_strings) argv.push_back(s.data());
+        argv.push_back(nullptr);
+        execv(argv[0], argv.data());
+        _exit(127);
+    }
+    CommandResult result;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    char buffer[4096];
+    while (std::chrono::steady_clock::now() < deadline) {
+        pollfd item{terminal, POLLIN, 0};
+        if (poll(&item, 1, 50) > 0) {
+            const ssize_t n = read(terminal, buffer, sizeof buffer);
+            if (n > 0) {
+                result.output.append(buffer, static_cast<size_t>(n));
+                continue;
+            }
+            break;  // EIO: the child closed the terminal (it exited)
+        }
+    }
+    int status = 0;
+    if (std::chrono::steady_clock::now() >= deadline) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+    } else {
+        waitpid(pid, &status, 0);
+        result.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    close(terminal);
     return result;
 }
 

@@ -50,6 +50,11 @@ struct CommandResult {
 CommandResult run_segsweep(const std::vector<std::string>& args, const std::string& log_path, int timeout_ms,
                            const std::map<std::string, std::string>& env = {});
 
+// Runs the binary with a pseudo-terminal as its stdin/stdout/stderr (what a user at a terminal
+// sees, e.g. `segsweep wait`'s progress bar) and returns its status and everything it wrote.
+CommandResult run_segsweep_on_terminal(const std::vector<std::string>& args, int timeout_ms,
+                                       const std::map<std::string, std::string>& env = {});
+
 // A loopback TCP port nobody listens on right now.
 int free_tcp_port();
 

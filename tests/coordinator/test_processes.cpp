@@ -6,7 +6,8 @@
 //   - the auth test: a client and a worker with an unknown key are refused and change nothing;
 //     a coordinator without keys refuses to start;
 //   - `segsweep leaderboard` answered by the coordinator renders exactly what `--db` reads from
-//     the store, and marks a stopped_early trial with its epochs run of epochs planned.
+//     the store, and marks a stopped_early trial with its epochs run of epochs planned; `segsweep
+//     wait` on a terminal draws its progress bar in place with the best score.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -420,6 +421,14 @@ TEST_F(Processes, LeaderboardAnsweredByTheCoordinatorMatchesTheStoreAndMarksEarl
     CommandResult implicit = run_segsweep({"leaderboard", sweep}, s.dir + "/implicit.log", kCommandTimeoutMs, implicit_env);
     EXPECT_EQ(implicit.status, 0) << implicit.output;
     EXPECT_EQ(implicit.output, table.output);
+
+    // `segsweep wait` on a terminal: the progress bar, redrawn in place, with the best score so far.
+    CommandResult on_terminal = run_segsweep_on_terminal(
+        {"wait", sweep, "--coordinator", s.address, "--keys", s.keys, "--timeout", "60"}, kCommandTimeoutMs, env);
+    EXPECT_EQ(on_terminal.status, 0) << on_terminal.output;
+    EXPECT_NE(on_terminal.output.find("\r[##############################] 2/2 trials final, 0 running, best final_score "),
+              std::string::npos)
+        << on_terminal.output;
 
     CommandResult unknown = from_coordinator({"leaderboard", "no-such-sweep"}, "unknown.log");
     EXPECT_EQ(unknown.status, 1) << unknown.output;
