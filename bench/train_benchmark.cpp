@@ -2,6 +2,7 @@
 // contender's training steps and eval passes on one synthetic batch.
 #include "bench/train_benchmark.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <optional>
@@ -18,6 +19,7 @@
 
 #if SEGSWEEP_HAVE_DNNL
 #include "worker/model/fast/fast_gemm.h"
+#include "worker/model/fast/fast_kernels.h"
 #endif
 
 namespace segsweep {
@@ -67,13 +69,49 @@ double sgemm_peak_gflops() {
 struct Contender {
     bool channels_last = false;
     bool fast = false;
+    bool portable_kernels = false;
 };
 
 Contender contender_by_name(const std::string& name) {
-    if (name == "reference-nchw") return {false, false};
-    if (name == "reference-channels_last") return {true, false};
-    if (name == "fast") return {false, true};
-    throw Error("bench train: unknown contender '" + name + "' (known: reference-nchw, reference-channels_last, fast)");
+    if (name == "reference-nchw") return {false, false, false};
+    if (name == "reference-channels_last") return {true, false, false};
+    if (name == "fast") return {false, true, false};
+    if (name == "fast-portable") return {false, true, true};
+    throw Error("bench train: unknown contender '" + name +
+                "' (known: reference-nchw, reference-channels_last, fast, fast-portable)");
+}
+
+// Forces the fast path's portable kernels while in scope (no-op without oneDNN).
+class ScopedPortableKernels {
+public:
+    explicit ScopedPortableKernels(bool portable) {
+#if SEGSWEEP_HAVE_DNNL
+        previous_ = fast::fast_kernel_variant();
+        if (portable) fast::set_fast_kernel_variant(fast::KernelVariant::kPortable);
+#else
+        (void)portable;
+#endif
+    }
+    ~ScopedPortableKernels() {
+#if SEGSWEEP_HAVE_DNNL
+        fast::set_fast_kernel_variant(previous_);
+#endif
+    }
+    ScopedPortableKernels(const ScopedPortableKernels&) = delete;
+    ScopedPortableKernels& operator=(const ScopedPortableKernels&) = delete;
+
+private:
+#if SEGSWEEP_HAVE_DNNL
+    fast::KernelVariant previous_ = fast::KernelVariant::kPortable;
+#endif
+};
+
+std::string kernels_in_use() {
+#if SEGSWEEP_HAVE_DNNL
+    return fast::kernel_variant_name(fast::fast_kernel_variant());
+#else
+    return "-";
+#endif
 }
 
 TrainContenderResult measure_contender(const std::string& name, const TrainBenchmarkOptions& o, int64_t macs) {
@@ -82,6 +120,7 @@ TrainContenderResult measure_contender(const std::string& name, const TrainBench
         contender.channels_last ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::Contiguous;
     std::optional<ScopedFastFcnDisabled> reference_only;
     if (!contender.fast) reference_only.emplace();
+    const ScopedPortableKernels kernels(contender.portable_kernels);
 
     Fcn model(o.architecture, o.seed);
     if (contender.channels_last) {
@@ -99,6 +138,7 @@ TrainContenderResult measure_contender(const std::string& name, const TrainBench
     result.name = name;
     model->train();
     result.path = fast_fcn_unsupported_reason(*model, x).empty() ? "fast" : "reference";
+    result.kernels = result.path == "fast" ? kernels_in_use() : "-";
     auto step = [&] {
         optimizer.zero_grad();
         torch::Tensor loss = categorical_crossentropy(model->forward(x), y);
@@ -119,6 +159,19 @@ TrainContenderResult measure_contender(const std::string& name, const TrainBench
         const Clock::time_point eval_start = Clock::now();
         for (int i = 0; i < o.eval_batches; ++i) model->forward(x);
         result.eval_images_per_second = o.batch * o.eval_batches / seconds_since(eval_start);
+
+        // Prediction: batches of kTrainBenchPredictBatch, probabilities to 8-bit HWC images.
+        const int64_t predict_batch = std::min<int64_t>(kTrainBenchPredictBatch, o.batch);
+        const torch::Tensor xp = x.slice(0, 0, predict_batch);
+        const int64_t passes = std::max<int64_t>(1, o.batch * o.eval_batches / predict_batch);
+        auto predict = [&] {
+            torch::Tensor bytes = (model->forward(xp).permute({0, 2, 3, 1}) * 255.0f).to(torch::kUInt8).contiguous();
+            return bytes.numel();
+        };
+        predict();
+        const Clock::time_point predict_start = Clock::now();
+        for (int64_t i = 0; i < passes; ++i) predict();
+        result.predict_images_per_second = static_cast<double>(predict_batch * passes) / seconds_since(predict_start);
     }
     result.eval_gflops = result.eval_images_per_second * kEvalFlopsPerMac * static_cast<double>(macs) / 1e9;
     release_fast_fcn_workspaces();
@@ -157,8 +210,9 @@ TrainBenchmarkReport run_train_benchmark(const TrainBenchmarkOptions& options,
     for (const std::string& name : options.contenders) {
         report.contenders.push_back(measure_contender(name, options, report.forward_macs_per_image));
         const TrainContenderResult& r = report.contenders.back();
-        std::snprintf(line, sizeof line, "%s (%s path): train %.2f images/s, eval %.2f images/s", name.c_str(),
-                      r.path.c_str(), r.train_images_per_second, r.eval_images_per_second);
+        std::snprintf(line, sizeof line, "%s (%s path): train %.2f images/s, eval %.2f images/s, predict %.2f images/s",
+                      name.c_str(), r.path.c_str(), r.train_images_per_second, r.eval_images_per_second,
+                      r.predict_images_per_second);
         progress(line);
     }
     return report;
@@ -181,15 +235,16 @@ std::string format_train_benchmark(const TrainBenchmarkReport& r) {
     std::snprintf(line, sizeof line, "# matmul peak (%d^2, same run): at::mm %.1f GFLOP/s, oneDNN sgemm %.1f GFLOP/s\n",
                   kTrainBenchPeakSize, r.mm_peak_gflops, r.sgemm_peak_gflops);
     out += line;
-    std::snprintf(line, sizeof line, "%-24s %-9s %11s %13s %8s %11s %10s %12s\n", "contender", "path", "train img/s",
-                  "train GFLOP/s", "%mm", "%sgemm", "eval img/s", "eval GFLOP/s");
+    std::snprintf(line, sizeof line, "%-24s %-9s %-8s %11s %13s %8s %11s %10s %12s %13s\n", "contender", "path",
+                  "kernels", "train img/s", "train GFLOP/s", "%mm", "%sgemm", "eval img/s", "eval GFLOP/s",
+                  "predict img/s");
     out += line;
     for (const TrainContenderResult& c : r.contenders) {
-        std::snprintf(line, sizeof line, "%-24s %-9s %11.2f %13.1f %7.1f%% %10.1f%% %10.1f %12.1f\n", c.name.c_str(),
-                      c.path.c_str(), c.train_images_per_second, c.train_gflops,
+        std::snprintf(line, sizeof line, "%-24s %-9s %-8s %11.2f %13.1f %7.1f%% %10.1f%% %10.1f %12.1f %13.1f\n",
+                      c.name.c_str(), c.path.c_str(), c.kernels.c_str(), c.train_images_per_second, c.train_gflops,
                       r.mm_peak_gflops > 0 ? 100 * c.train_gflops / r.mm_peak_gflops : 0.0,
                       r.sgemm_peak_gflops > 0 ? 100 * c.train_gflops / r.sgemm_peak_gflops : 0.0,
-                      c.eval_images_per_second, c.eval_gflops);
+                      c.eval_images_per_second, c.eval_gflops, c.predict_images_per_second);
         out += line;
     }
     return out;
@@ -200,11 +255,13 @@ nlohmann::json train_benchmark_json(const TrainBenchmarkReport& r) {
     for (const TrainContenderResult& c : r.contenders)
         contenders.push_back({{"contender", c.name},
                               {"path", c.path},
+                              {"kernels", c.kernels},
                               {"train_images_per_s", c.train_images_per_second},
                               {"train_gflops", c.train_gflops},
                               {"train_seconds", c.train_seconds},
                               {"eval_images_per_s", c.eval_images_per_second},
-                              {"eval_gflops", c.eval_gflops}});
+                              {"eval_gflops", c.eval_gflops},
+                              {"predict_images_per_s", c.predict_images_per_second}});
     return {{"image_size", r.options.image_size},
             {"batch", r.options.batch},
             {"steps", r.options.steps},

@@ -2,7 +2,10 @@
 // Adam) of the FCN on synthetic data, for the reference modules in NCHW and channels_last and for
 // the fast CPU path (worker/model/fast/fast_fcn.h), plus eval (inference-mode forward) images/s,
 // and the matmul peak measured in the same run: a 2048^2 at::mm (what LibTorch's BLAS gives) and a
-// 2048^2 oneDNN sgemm (the GEMM the fast path calls).
+// 2048^2 oneDNN sgemm (the GEMM the fast path calls). "fast-portable" is the fast path with its
+// portable kernels forced (what a CPU without AVX-512 runs). Prediction images/s: what `segsweep
+// predict` spends per image besides file I/O: an inference-mode forward at its batch of 32 and the
+// probabilities' conversion to the 8-bit prediction image.
 //
 // FLOP convention, the same for every contender: multiply-adds per image as `segsweep model
 // summary` counts them (convolutions only), times 2 FLOP per multiply-add, times 3 for a training
@@ -24,9 +27,11 @@ inline constexpr int kTrainBenchPeakSize = 2048;      // square matmul for the p
 inline constexpr int kTrainBenchPeakRepeats = 3;      // best of, after one warm-up
 inline constexpr double kTrainStepFlopsPerMac = 6.0;  // 2 FLOP x (forward + 2 backward products)
 inline constexpr double kEvalFlopsPerMac = 2.0;
+inline constexpr int kTrainBenchPredictBatch = 32;  // images per forward, as kPredictBatchSize (worker/train/predict.h)
 
 // Contender names, in the order they run.
-inline const std::vector<std::string> kTrainBenchContenders = {"reference-nchw", "reference-channels_last", "fast"};
+inline const std::vector<std::string> kTrainBenchContenders = {"reference-nchw", "reference-channels_last", "fast",
+                                                              "fast-portable"};
 
 struct TrainBenchmarkOptions {
     FcnArchitecture architecture;
@@ -43,10 +48,12 @@ struct TrainBenchmarkOptions {
 struct TrainContenderResult {
     std::string name;
     std::string path;  // "fast" or "reference": what actually ran
+    std::string kernels;  // fast path: "avx512" or "portable"; reference: "-"
     double train_images_per_second = 0;
     double train_gflops = 0;
     double eval_images_per_second = 0;
     double eval_gflops = 0;
+    double predict_images_per_second = 0;
     double train_seconds = 0;
 };
 
