@@ -1,9 +1,12 @@
 // The portable variant of the fast FCN kernels (see fast_kernels.h): plain C++ loops compiled for
 // baseline x86-64 (or any CPU), channels innermost so the compiler vectorises them with whatever
 // the build targets. fast_kernels.cpp runs these on a CPU without AVX-512F, or when forced
-// (SEGSWEEP_FAST_KERNELS=portable, set_fast_kernel_variant). Sums go straight into the double
-// accumulators.
+// (SEGSWEEP_FAST_KERNELS=portable, set_fast_kernel_variant). Per-channel sums go to float
+// partials (restrict-qualified, so the loops vectorise) that are added to the double
+// accumulators every kPartialPixels pixels, as the AVX-512 variant does.
+#include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "worker/model/fast/fast_kernel_variants.h"
 
@@ -11,7 +14,23 @@ namespace segsweep::fast::portable {
 
 namespace {
 
-constexpr int kTaps = 9;  // 3x3 depthwise taps
+constexpr int kTaps = 9;                 // 3x3 depthwise taps
+constexpr int64_t kPartialPixels = 512;  // pixels summed in float before adding to double
+
+// Float partial sums of `count` values, zeroed, flushed into double accumulators.
+class PartialSums {
+public:
+    explicit PartialSums(int64_t count) : values_(static_cast<size_t>(count), 0.0f) {}
+    float* data() { return values_.data(); }
+    // target[i] += partial[i], then the partials restart from zero.
+    void flush_into(double* target) {
+        for (size_t i = 0; i < values_.size(); ++i) target[i] += values_[i];
+        std::fill(values_.begin(), values_.end(), 0.0f);
+    }
+
+private:
+    std::vector<float> values_;
+};
 
 // Offsets of the 9 taps t = dy*3+dx inside a band, in floats.
 void tap_offsets(int64_t row_floats, int channels, int64_t* offsets) {
@@ -28,11 +47,11 @@ void depthwise3x3_forward(const float* band, int padded_width, int channels, int
     for (int y = 0; y < out_rows; ++y)
         for (int x = 0; x < out_width; ++x) {
             const float* in = band + int64_t{y} * stride * row_floats + int64_t{x} * stride * channels;
-            float* o = out + (int64_t{y} * out_width + x) * channels;
+            float* __restrict o = out + (int64_t{y} * out_width + x) * channels;
             for (int c = 0; c < channels; ++c) o[c] = in[c] * k9[c];
             for (int t = 1; t < kTaps; ++t) {
-                const float* tap = in + offsets[t];
-                const float* k = k9 + int64_t{t} * channels;
+                const float* __restrict tap = in + offsets[t];
+                const float* __restrict k = k9 + int64_t{t} * channels;
                 for (int c = 0; c < channels; ++c) o[c] += tap[c] * k[c];
             }
         }
@@ -43,16 +62,18 @@ void depthwise3x3_kernel_grad(const float* band, int padded_width, int channels,
     const int64_t row_floats = int64_t{padded_width} * channels;
     int64_t offsets[kTaps];
     tap_offsets(row_floats, channels, offsets);
+    PartialSums partial(int64_t{kTaps} * channels);
     for (int y = 0; y < out_rows; ++y)
         for (int x = 0; x < out_width; ++x) {
             const float* in = band + int64_t{y} * stride * row_floats + int64_t{x} * stride * channels;
-            const float* g = grad_out + (int64_t{y} * out_width + x) * channels;
+            const float* __restrict g = grad_out + (int64_t{y} * out_width + x) * channels;
             for (int t = 0; t < kTaps; ++t) {
-                const float* tap = in + offsets[t];
-                double* acc = grad_k9 + int64_t{t} * channels;
-                for (int c = 0; c < channels; ++c) acc[c] += double{tap[c] * g[c]};
+                const float* __restrict tap = in + offsets[t];
+                float* __restrict acc = partial.data() + int64_t{t} * channels;
+                for (int c = 0; c < channels; ++c) acc[c] += tap[c] * g[c];
             }
         }
+    partial.flush_into(grad_k9);
 }
 
 void depthwise3x3_input_grad(const float* grad_out, int out_rows, int out_width, int channels, int stride,
@@ -63,10 +84,10 @@ void depthwise3x3_input_grad(const float* grad_out, int out_rows, int out_width,
     for (int y = 0; y < out_rows; ++y)
         for (int x = 0; x < out_width; ++x) {
             float* gin = grad_band + int64_t{y} * stride * row_floats + int64_t{x} * stride * channels;
-            const float* g = grad_out + (int64_t{y} * out_width + x) * channels;
+            const float* __restrict g = grad_out + (int64_t{y} * out_width + x) * channels;
             for (int t = 0; t < kTaps; ++t) {
-                float* tap = gin + offsets[t];
-                const float* k = k9 + int64_t{t} * channels;
+                float* __restrict tap = gin + offsets[t];
+                const float* __restrict k = k9 + int64_t{t} * channels;
                 for (int c = 0; c < channels; ++c) tap[c] += g[c] * k[c];
             }
         }
@@ -74,42 +95,67 @@ void depthwise3x3_input_grad(const float* grad_out, int out_rows, int out_width,
 
 void bias_relu_stats(float* z, int64_t pixels, int channels, const float* bias, double* sum,
                      double* sum_squares) {
-    for (int64_t p = 0; p < pixels; ++p) {
-        float* at = z + p * channels;
-        for (int c = 0; c < channels; ++c) {
-            const float v = at[c] + bias[c] > 0.0f ? at[c] + bias[c] : 0.0f;
-            at[c] = v;
-            sum[c] += v;
-            sum_squares[c] += double{v * v};
+    PartialSums partial_sum(channels), partial_squares(channels);
+    float* __restrict s1 = partial_sum.data();
+    float* __restrict s2 = partial_squares.data();
+    const float* __restrict b = bias;
+    for (int64_t p0 = 0; p0 < pixels; p0 += kPartialPixels) {
+        const int64_t p1 = std::min(pixels, p0 + kPartialPixels);
+        for (int64_t p = p0; p < p1; ++p) {
+            float* __restrict at = z + p * channels;
+            for (int c = 0; c < channels; ++c) {
+                const float t = at[c] + b[c];
+                const float v = t > 0.0f ? t : 0.0f;
+                at[c] = v;
+                s1[c] += v;
+                s2[c] += v * v;
+            }
         }
+        partial_sum.flush_into(sum);
+        partial_squares.flush_into(sum_squares);
     }
 }
 
 void bn_relu_backward(const float* gy, const float* r, int64_t pixels, int channels, const float* scale,
                       const float* slope, const float* offset, float* gz, double* grad_bias) {
-    for (int64_t p = 0; p < pixels; ++p) {
-        const int64_t at = p * channels;
-        for (int c = 0; c < channels; ++c) {
-            const float rv = r[at + c];
-            const float g = rv > 0.0f ? scale[c] * gy[at + c] + (slope[c] * rv + offset[c]) : 0.0f;
-            gz[at + c] = g;
-            grad_bias[c] += g;
+    PartialSums partial(channels);
+    float* __restrict total = partial.data();
+    const float* __restrict a = scale;
+    const float* __restrict k = slope;
+    const float* __restrict o = offset;
+    for (int64_t p0 = 0; p0 < pixels; p0 += kPartialPixels) {
+        const int64_t p1 = std::min(pixels, p0 + kPartialPixels);
+        for (int64_t p = p0; p < p1; ++p) {
+            const float* __restrict g_in = gy + p * channels;
+            const float* __restrict rv = r + p * channels;
+            float* __restrict g_out = gz + p * channels;
+            for (int c = 0; c < channels; ++c) {
+                const float g = rv[c] > 0.0f ? a[c] * g_in[c] + (k[c] * rv[c] + o[c]) : 0.0f;
+                g_out[c] = g;
+                total[c] += g;
+            }
         }
+        partial.flush_into(grad_bias);
     }
 }
 
 void store_grad_row(const float* src, int src_stride, int width, int channels, float* dst, bool add, const float* r,
                     double* sum_g, double* sum_gr) {
+    PartialSums partial_g(channels), partial_gr(channels);
+    float* __restrict s1 = partial_g.data();
+    float* __restrict s2 = partial_gr.data();
     for (int w = 0; w < width; ++w) {
-        const float* g = src + int64_t{w} * src_stride;
-        float* d = dst + int64_t{w} * channels;
-        const float* rr = r + int64_t{w} * channels;
+        const float* __restrict g = src + int64_t{w} * src_stride;
+        float* __restrict d = dst + int64_t{w} * channels;
+        const float* __restrict rr = r + int64_t{w} * channels;
         for (int c = 0; c < channels; ++c) {
             d[c] = add ? d[c] + g[c] : g[c];
-            sum_g[c] += g[c];
-            sum_gr[c] += double{g[c] * rr[c]};
+            s1[c] += g[c];
+            s2[c] += g[c] * rr[c];
         }
     }
+    partial_g.flush_into(sum_g);
+    partial_gr.flush_into(sum_gr);
 }
 
 void upsample_transpose_row_add(const float* src, int src_stride, int full_width, int channels, float* dst0,
@@ -119,25 +165,40 @@ void upsample_transpose_row_add(const float* src, int src_stride, int full_width
     // h[j] = out[2j] + out[2j+1]/2 + out[2j-1]/2, the last column taking all of out[2n-1].
     const int half_width = full_width / 2;
     const float weight_sum = dst1 != nullptr ? w0 + w1 : w0;
+    PartialSums partial_g(channels), partial_gr(channels);
+    float* __restrict s1 = partial_g.data();
+    float* __restrict s2 = partial_gr.data();
+    std::vector<float> row(static_cast<size_t>(channels));
+    float* __restrict h = row.data();
     for (int j = 0; j < half_width; ++j) {
-        const float* even = src + int64_t{2 * j} * src_stride;
-        const float* odd = even + src_stride;
-        const float* previous_odd = j > 0 ? even - src_stride : nullptr;
+        const float* __restrict even = src + int64_t{2 * j} * src_stride;
+        const float* __restrict odd = even + src_stride;
         const float odd_weight = j + 1 == half_width ? 1.0f : 0.5f;
+        for (int c = 0; c < channels; ++c) h[c] = even[c] + odd_weight * odd[c];
+        if (j > 0) {
+            const float* __restrict previous_odd = even - src_stride;
+            for (int c = 0; c < channels; ++c) h[c] += 0.5f * previous_odd[c];
+        }
         const int64_t at = int64_t{j} * channels;
+        float* __restrict d0 = dst0 + at;
+        const float* __restrict q0 = r0 + at;
         for (int c = 0; c < channels; ++c) {
-            float h = even[c] + odd_weight * odd[c];
-            if (previous_odd != nullptr) h += 0.5f * previous_odd[c];
-            dst0[at + c] += w0 * h;
-            double hr = double{w0 * h * r0[at + c]};
-            if (dst1 != nullptr) {
-                dst1[at + c] += w1 * h;
-                hr += double{w1 * h * r1[at + c]};
+            d0[c] += w0 * h[c];
+            s1[c] += h[c];
+            s2[c] += w0 * h[c] * q0[c];
+        }
+        if (dst1 != nullptr) {
+            float* __restrict d1 = dst1 + at;
+            const float* __restrict q1 = r1 + at;
+            for (int c = 0; c < channels; ++c) {
+                d1[c] += w1 * h[c];
+                s2[c] += w1 * h[c] * q1[c];
             }
-            sum_g[c] += double{weight_sum * h};
-            sum_gr[c] += hr;
         }
     }
+    for (int c = 0; c < channels; ++c) s1[c] *= weight_sum;
+    partial_g.flush_into(sum_g);
+    partial_gr.flush_into(sum_gr);
 }
 
 #include "worker/model/fast/fast_row_kernels.inc"
