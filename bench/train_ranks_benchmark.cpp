@@ -61,9 +61,10 @@ RanksBenchmarkReport run_ranks_benchmark(Communicator& comm, const RanksBenchmar
                     " rank(s); launch it as `mpirun -n " + std::to_string(o.ranks) + " segsweep bench train --ranks " +
                     std::to_string(o.ranks) + "`");
     if (o.batch % o.ranks != 0)
-        throw Error("bench train --ranks: --batch " + std::to_string(o.batch) + " is the global batch and must divide by " +
-                    std::to_string(o.ranks) + " ranks");
-    if (o.steps < 1 || o.warmup < 0) throw Error("bench train --ranks: --steps must be at least 1, --warmup at least 0");
+        throw Error("bench train --ranks: --batch " + std::to_string(o.batch) +
+                    " is the global batch and must divide by " + std::to_string(o.ranks) + " ranks");
+    if (o.steps < 1 || o.warmup < 0)
+        throw Error("bench train --ranks: --steps must be at least 1, --warmup at least 0");
 
     RankStepTimes mine;
     mine.rank = comm.rank();
@@ -95,8 +96,8 @@ RanksBenchmarkReport run_ranks_benchmark(Communicator& comm, const RanksBenchmar
         loss.backward();
         const Clock::time_point backward_done = Clock::now();
         averager.average_gradients();
-        at::Tensor sums = torch::tensor({local_loss * static_cast<double>(local), static_cast<double>(local)},
-                                        torch::kFloat64);
+        at::Tensor sums =
+            torch::tensor({local_loss * static_cast<double>(local), static_cast<double>(local)}, torch::kFloat64);
         comm.allreduce_sum(sums);
         comm.synchronize();
         const Clock::time_point communication_done = Clock::now();
@@ -136,12 +137,11 @@ std::string format_ranks_benchmark(const RanksBenchmarkReport& r) {
     std::snprintf(line, sizeof line,
                   "# segsweep bench train --ranks %d: FCN at %dx%d, global batch %d (%d/rank), %d steps after %d "
                   "warm-up, %s communicator, %lld gradient values (%.2f MB) in %d bucket(s)\n",
-                  o.ranks, o.image_size, o.image_size, o.batch, o.batch / o.ranks, o.steps, o.warmup,
-                  r.backend.c_str(), static_cast<long long>(r.gradient_values), r.gradient_values * 4.0 / 1e6,
-                  r.buckets);
+                  o.ranks, o.image_size, o.image_size, o.batch, o.batch / o.ranks, o.steps, o.warmup, r.backend.c_str(),
+                  static_cast<long long>(r.gradient_values), r.gradient_values * 4.0 / 1e6, r.buckets);
     out += line;
-    std::snprintf(line, sizeof line, "%4s %7s %-9s %13s %13s %13s %11s %15s\n", "rank", "threads", "path",
-                  "step ms", "compute ms", "comm ms", "comm share", "allreduce ms");
+    std::snprintf(line, sizeof line, "%4s %7s %-9s %13s %13s %13s %11s %15s\n", "rank", "threads", "path", "step ms",
+                  "compute ms", "comm ms", "comm share", "allreduce ms");
     out += line;
     double slowest_step = 0, worst_share = 0, alone = 0, step_sum = 0;
     for (const RankStepTimes& t : r.ranks) {
@@ -152,8 +152,8 @@ std::string format_ranks_benchmark(const RanksBenchmarkReport& r) {
         alone = std::max(alone, t.allreduce_alone_seconds);
         step_sum += step;
         std::snprintf(line, sizeof line, "%4d %7d %-9s %13.1f %13.1f %13.2f %10.2f%% %15.3f\n", t.rank, t.threads,
-                      t.path.c_str(), step * 1e3, t.compute_seconds * 1e3, t.communication_seconds * 1e3,
-                      100 * share, t.allreduce_alone_seconds * 1e3);
+                      t.path.c_str(), step * 1e3, t.compute_seconds * 1e3, t.communication_seconds * 1e3, 100 * share,
+                      t.allreduce_alone_seconds * 1e3);
         out += line;
     }
     const double mean_step = r.ranks.empty() ? 0 : step_sum / static_cast<double>(r.ranks.size());

@@ -22,28 +22,28 @@ inline constexpr int kRanksBenchAllreduceRepeats = 5;  // gradient averages time
 
 struct RanksBenchmarkOptions {
     FcnArchitecture architecture;
-    int ranks = 1;         // the job size this run expects (checked against the communicator)
+    int ranks = 1;  // the job size this run expects (checked against the communicator)
     int image_size = 160;
-    int batch = 64;        // global batch, split evenly over the ranks
-    int steps = 3;         // timed steps
-    int warmup = 1;        // untimed steps first
-    int threads = 0;       // per rank; 0: the host's cores divided by the ranks on it
+    int batch = 64;   // global batch, split evenly over the ranks
+    int steps = 3;    // timed steps
+    int warmup = 1;   // untimed steps first
+    int threads = 0;  // per rank; 0: the host's cores divided by the ranks on it
     uint64_t seed = 0;
 };
 
 struct RankStepTimes {
     int rank = 0;
     int threads = 0;
-    std::string path;               // "fast" or "reference": the model path that ran
-    double compute_seconds = 0;     // per step: forward + backward + Adam
-    double communication_seconds = 0;  // per step: gradient average + loss allreduce (with waiting)
+    std::string path;                    // "fast" or "reference": the model path that ran
+    double compute_seconds = 0;          // per step: forward + backward + Adam
+    double communication_seconds = 0;    // per step: gradient average + loss allreduce (with waiting)
     double allreduce_alone_seconds = 0;  // one gradient average between barriers, best of kRanksBenchAllreduceRepeats
 };
 
 struct RanksBenchmarkReport {
     RanksBenchmarkOptions options;
-    std::string backend;       // communicator backend
-    int buckets = 0;           // gradient buckets (allreduce calls per average)
+    std::string backend;  // communicator backend
+    int buckets = 0;      // gradient buckets (allreduce calls per average)
     int64_t gradient_values = 0;
     std::vector<RankStepTimes> ranks;  // every rank's, on every rank
 };

@@ -26,7 +26,8 @@ KernelVariant variant_from_environment() {
     if (text == "portable") return KernelVariant::kPortable;
     if (text == "avx512") {
         if (!avx512)
-            throw Error(std::string(kFastKernelsEnvironmentVariable) + "=avx512, but this CPU lacks AVX-512F, AVX2 or FMA");
+            throw Error(std::string(kFastKernelsEnvironmentVariable) +
+                        "=avx512, but this CPU lacks AVX-512F, AVX2 or FMA");
         return KernelVariant::kAvx512;
     }
     throw Error(std::string(kFastKernelsEnvironmentVariable) + "='" + text + "': expected auto, avx512 or portable");
@@ -63,20 +64,21 @@ const char* kernel_variant_name(KernelVariant variant) {
     return variant == KernelVariant::kAvx512 ? "avx512" : "portable";
 }
 
-void depthwise3x3_forward(const float* band, int padded_width, int channels, int stride, const float* k9,
-                          int out_rows, int out_width, float* out) {
+void depthwise3x3_forward(const float* band, int padded_width, int channels, int stride, const float* k9, int out_rows,
+                          int out_width, float* out) {
     if (use_avx512())
         avx512::depthwise3x3_forward(band, padded_width, channels, stride, k9, out_rows, out_width, out);
     else
         portable::depthwise3x3_forward(band, padded_width, channels, stride, k9, out_rows, out_width, out);
 }
 
-void depthwise3x3_kernel_grad(const float* band, int padded_width, int channels, int stride,
-                              const float* grad_out, int out_rows, int out_width, double* grad_k9) {
+void depthwise3x3_kernel_grad(const float* band, int padded_width, int channels, int stride, const float* grad_out,
+                              int out_rows, int out_width, double* grad_k9) {
     if (use_avx512())
         avx512::depthwise3x3_kernel_grad(band, padded_width, channels, stride, grad_out, out_rows, out_width, grad_k9);
     else
-        portable::depthwise3x3_kernel_grad(band, padded_width, channels, stride, grad_out, out_rows, out_width, grad_k9);
+        portable::depthwise3x3_kernel_grad(band, padded_width, channels, stride, grad_out, out_rows, out_width,
+                                           grad_k9);
 }
 
 void depthwise3x3_input_grad(const float* grad_out, int out_rows, int out_width, int channels, int stride,
@@ -87,8 +89,7 @@ void depthwise3x3_input_grad(const float* grad_out, int out_rows, int out_width,
         portable::depthwise3x3_input_grad(grad_out, out_rows, out_width, channels, stride, k9, padded_width, grad_band);
 }
 
-void im2col(const float* band, int padded_width, int channels, int kernel, int out_rows, int out_width,
-            float* cols) {
+void im2col(const float* band, int padded_width, int channels, int kernel, int out_rows, int out_width, float* cols) {
     if (use_avx512())
         avx512::im2col(band, padded_width, channels, kernel, out_rows, out_width, cols);
     else
@@ -103,8 +104,7 @@ void col2im_add(const float* grad_cols, int out_rows, int out_width, int channel
         portable::col2im_add(grad_cols, out_rows, out_width, channels, kernel, padded_width, grad_band);
 }
 
-void bias_relu_stats(float* z, int64_t pixels, int channels, const float* bias, double* sum,
-                     double* sum_squares) {
+void bias_relu_stats(float* z, int64_t pixels, int channels, const float* bias, double* sum, double* sum_squares) {
     if (use_avx512())
         avx512::bias_relu_stats(z, pixels, channels, bias, sum, sum_squares);
     else
@@ -135,8 +135,7 @@ void scatter_class_planes(const float* z, const float* bias, int64_t pixels, int
         portable::scatter_class_planes(z, bias, pixels, classes, logits, plane_stride);
 }
 
-void affine_row(const float* r, int width, int channels, const float* a, const float* b, float* dst,
-                int dst_stride) {
+void affine_row(const float* r, int width, int channels, const float* a, const float* b, float* dst, int dst_stride) {
     if (use_avx512())
         avx512::affine_row(r, width, channels, a, b, dst, dst_stride);
     else
@@ -151,8 +150,8 @@ void upsampled_affine_row(const float* r0, const float* r1, int half_width, int 
         portable::upsampled_affine_row(r0, r1, half_width, channels, a, b, scratch, dst, dst_stride);
 }
 
-void image_row(const float* image, int64_t channel_stride, int64_t pixel_stride, int width, int channels,
-               float* dst, int dst_stride) {
+void image_row(const float* image, int64_t channel_stride, int64_t pixel_stride, int width, int channels, float* dst,
+               int dst_stride) {
     if (use_avx512())
         avx512::image_row(image, channel_stride, pixel_stride, width, channels, dst, dst_stride);
     else
@@ -167,8 +166,8 @@ void store_grad_row(const float* src, int src_stride, int width, int channels, f
         portable::store_grad_row(src, src_stride, width, channels, dst, add, r, sum_g, sum_gr);
 }
 
-void upsample_transpose_row_add(const float* src, int src_stride, int full_width, int channels, float* dst0,
-                                float w0, const float* r0, float* dst1, float w1, const float* r1, double* sum_g,
+void upsample_transpose_row_add(const float* src, int src_stride, int full_width, int channels, float* dst0, float w0,
+                                const float* r0, float* dst1, float w1, const float* r1, double* sum_g,
                                 double* sum_gr) {
     if (use_avx512())
         avx512::upsample_transpose_row_add(src, src_stride, full_width, channels, dst0, w0, r0, dst1, w1, r1, sum_g,
