@@ -22,5 +22,6 @@ void add_results_commands(CLI::App& app);  // leaderboard, sweeps, trials, show,
 void add_train_commands(CLI::App& app);  // train, predict, model summary
 void add_coordinator_commands(CLI::App& app);  // coordinator, worker, submit, status, cancel, workers, wait, keygen, bench coordinator
 void add_bench_train_commands(CLI::App& app);  // bench train
+void add_bench_sweep_commands(CLI::App& app);  // bench sweep record|replay
 
 }  // namespace segsweep::cli

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
     segsweep::cli::add_train_commands(app);
     segsweep::cli::add_coordinator_commands(app);
     segsweep::cli::add_bench_train_commands(app);
+    segsweep::cli::add_bench_sweep_commands(app);
 
     try {
         app.parse(argc, argv);
