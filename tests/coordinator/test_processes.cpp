@@ -21,6 +21,7 @@
 
 #include "coordinator/client.h"
 #include "process_helpers.h"
+#include "tiny_sweep.h"
 #include "results/results_store.h"
 
 namespace segsweep::testing {
@@ -53,25 +54,9 @@ const std::string& dataset() {
 }
 
 std::string write_sweep(const std::string& dir, int trials, int epochs) {
-    nlohmann::json rates = nlohmann::json::array();
-    for (int i = 0; i < trials; ++i) rates.push_back(0.002 * (i + 1));
-    nlohmann::json sweep = {{"name", "process-test"},
-                            {"method", "grid"},
-                            {"data", dataset()},
-                            {"parameters",
-                             {{"learning_rate", {{"values", rates}}},
-                              {"num_epochs", {{"value", epochs}}},
-                              {"image_size", {{"value", 32}}},
-                              {"encoder_filters", {{"value", {4, 8}}}},
-                              {"decoder_filters", {{"value", {8, 4}}}},
-                              {"conv1x1_filters", {{"value", 8}}},
-                              {"batch_size", {{"value", 4}}},
-                              {"steps_per_epoch", {{"value", 2}}},
-                              {"validation_steps", {{"value", 1}}},
-                              {"patience", {{"value", 0}}},
-                              {"workers", {{"value", 1}}}}},
-                            {"resources", {{"gpus_per_trial", 1}}},
-                            {"max_restarts", 3}};
+    nlohmann::json sweep = tiny_sweep_json("process-test", dataset(), learning_rate_steps(trials, 0.002), epochs);
+    sweep["resources"] = {{"gpus_per_trial", 1}};
+    sweep["max_restarts"] = 3;
     std::string path = dir + "/sweep.json";
     std::ofstream(path) << sweep.dump(2);
     return path;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "../coordinator/process_helpers.h"
+#include "../coordinator/tiny_sweep.h"
 #include "results/results_store.h"
 
 namespace segsweep::testing {
@@ -51,21 +52,7 @@ struct MpiWorkerSetup {
     }
 
     std::string write_sweep() const {
-        nlohmann::json sweep = {{"name", "mpi-worker-test"},
-                                {"method", "grid"},
-                                {"data", data},
-                                {"parameters",
-                                 {{"learning_rate", {{"value", 0.002}}},
-                                  {"num_epochs", {{"value", kTrialEpochs}}},
-                                  {"image_size", {{"value", 32}}},
-                                  {"encoder_filters", {{"value", {4, 8}}}},
-                                  {"decoder_filters", {{"value", {8, 4}}}},
-                                  {"conv1x1_filters", {{"value", 8}}},
-                                  {"batch_size", {{"value", 4}}},
-                                  {"steps_per_epoch", {{"value", 2}}},
-                                  {"validation_steps", {{"value", 1}}},
-                                  {"patience", {{"value", 0}}},
-                                  {"workers", {{"value", 1}}}}}};
+        nlohmann::json sweep = tiny_sweep_json("mpi-worker-test", data, {0.002}, kTrialEpochs);
         std::string path = dir + "/sweep.json";
         std::ofstream(path) << sweep.dump(2);
         return path;

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "../coordinator/coordinator_fixture.h"
+#include "../coordinator/tiny_sweep.h"
 #include "common/log.h"
 #include "results/results_store.h"
 #include "worker/data/synth_dataset.h"
@@ -45,25 +46,9 @@ const std::string& tiny_dataset() {
 
 // A sweep of `trials` tiny trials of `epochs` epochs (different learning rates).
 std::string tiny_sweep(int trials, int epochs) {
-    nlohmann::json rates = nlohmann::json::array();
-    for (int i = 0; i < trials; ++i) rates.push_back(0.001 * (i + 1));
-    nlohmann::json sweep = {{"name", "worker-test"},
-                            {"method", "grid"},
-                            {"data", tiny_dataset()},
-                            {"parameters",
-                             {{"learning_rate", {{"values", rates}}},
-                              {"num_epochs", {{"value", epochs}}},
-                              {"image_size", {{"value", 32}}},
-                              {"encoder_filters", {{"value", {4, 8}}}},
-                              {"decoder_filters", {{"value", {8, 4}}}},
-                              {"conv1x1_filters", {{"value", 8}}},
-                              {"batch_size", {{"value", 4}}},
-                              {"steps_per_epoch", {{"value", 2}}},
-                              {"validation_steps", {{"value", 1}}},
-                              {"patience", {{"value", 0}}},
-                              {"workers", {{"value", 1}}}}},
-                            {"resources", {{"gpus_per_trial", 1}}},
-                            {"max_restarts", 2}};
+    nlohmann::json sweep = tiny_sweep_json("worker-test", tiny_dataset(), learning_rate_steps(trials, 0.001), epochs);
+    sweep["resources"] = {{"gpus_per_trial", 1}};
+    sweep["max_restarts"] = 2;
     return sweep.dump();
 }
 
