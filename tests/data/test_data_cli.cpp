@@ -2,36 +2,21 @@
 // predictions -> score (table and JSON), and bad input as "error: ..." with exit code 1.
 #include <gtest/gtest.h>
 
-#include <array>
 #include <cstdio>
 #include <memory>
 
 #include <nlohmann/json.hpp>
 
 #include "tests/data/test_helpers.h"
+#include "tests/common/run_segsweep_command.h"
 
 namespace segsweep {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct CommandRun {
-    int status = -1;
-    std::string output;   // stdout and stderr
-};
-
-CommandRun run_segsweep(const std::string& arguments) {
-    const std::string command = std::string(SEGSWEEP_BINARY) + " " + arguments + " 2>&1";
-    CommandRun run;
-    FILE* pipe = popen(command.c_str(), "r");
-    if (!pipe) return run;
-    std::array<char, 4096> buffer;
-    size_t n = 0;
-    while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) run.output.append(buffer.data(), n);
-    const int status = pclose(pipe);
-    run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return run;
-}
+using segsweep::testing::CommandRun;
+using segsweep::testing::run_segsweep;
 
 TEST(DataCli, SynthCheckPredictAndScore) {
     testing::ScratchDir dir("cli");

@@ -3,7 +3,6 @@
 // recorded in the results store as a one-trial sweep (once, also when a finished run is resumed);
 // the prediction PNGs it writes score, with `segsweep score`, exactly as the trainer scored
 // in-process; a missing --data is an "error: ..." with exit code 1.
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
@@ -16,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "results/results_store.h"
+#include "tests/common/run_segsweep_command.h"
 #include "worker/data/synth_dataset.h"
 
 namespace segsweep {
@@ -23,23 +23,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct CommandRun {
-    int status = -1;
-    std::string output;  // stdout and stderr
-};
-
-CommandRun run_segsweep(const std::string& arguments) {
-    const std::string command = std::string(SEGSWEEP_BINARY) + " " + arguments + " 2>&1";
-    CommandRun run;
-    FILE* pipe = popen(command.c_str(), "r");
-    if (!pipe) return run;
-    std::array<char, 4096> buffer;
-    size_t n = 0;
-    while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) run.output.append(buffer.data(), n);
-    const int status = pclose(pipe);
-    run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return run;
-}
+using segsweep::testing::CommandRun;
+using segsweep::testing::run_segsweep;
 
 nlohmann::json read_json(const fs::path& file) {
     std::FILE* f = std::fopen(file.c_str(), "rb");
