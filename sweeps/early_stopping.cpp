@@ -36,19 +36,20 @@ EarlyStopper::EarlyStopper(const SweepSpec& spec)
       hyperband_(spec.early_terminate.hyperband),
       median_(spec.early_terminate.median),
       metric_(spec.metric),
-      epoch_metric_(epoch_metric_name(spec.metric)) {
+      epoch_metric_(epoch_metric_name(spec.metric)),
+      epoch_goal_(epoch_metric_goal(spec.metric)) {
     if (type_ == EarlyTerminateType::hyperband) bands_ = hyperband_bands(hyperband_);
 }
 
 double EarlyStopper::to_loss(const EpochMetrics& metrics) const {
     const double value = epoch_metric_value(metric_, metrics);
     if (!std::isfinite(value)) return std::numeric_limits<double>::infinity();
-    return metric_.goal == MetricGoal::minimize ? value : -value;
+    return epoch_goal_ == MetricGoal::minimize ? value : -value;
 }
 
 std::string EarlyStopper::show(double loss) const {
     if (std::isinf(loss)) return "non-finite";
-    return format_number(metric_.goal == MetricGoal::minimize ? loss : -loss);
+    return format_number(epoch_goal_ == MetricGoal::minimize ? loss : -loss);
 }
 
 void EarlyStopper::add_to_bands(double loss, int epoch) {

@@ -1,6 +1,6 @@
 // EarlyStopper: sweep-level early stopping, asked after every EPOCH report: CONTINUE or STOP, with
 // a reason. Pure logic: it keeps each trial's per-epoch curve of the sweep metric's per-epoch value
-// (sweep_metric.h: val_loss, or val_iou for the IoU and score metrics) and incremental rung tables.
+// (sweep_metric.h: val_iou for a val_iou sweep, else val_loss) and incremental rung tables.
 //
 // type hyperband (W&B's early_terminate, a stopping-style ASHA): bands as hyperband_bands.h. After
 //   each epoch a running trial is judged at the latest band it has reached: the band's threshold is
@@ -72,6 +72,7 @@ private:
     MedianRuleSpec median_;
     MetricSpec metric_;
     std::string epoch_metric_;
+    MetricGoal epoch_goal_;
     std::vector<int> bands_;
     std::map<int64_t, Curve> curves_;
     std::map<int, std::vector<double>> band_losses_;      // band epoch -> sorted losses at it

@@ -20,10 +20,14 @@ MetricGoal natural_goal(const std::string& metric_name) {
     return metric_name == "val_loss" ? MetricGoal::minimize : MetricGoal::maximize;
 }
 
-std::string epoch_metric_name(const MetricSpec& metric) { return metric.name == "val_loss" ? "val_loss" : "val_iou"; }
+std::string epoch_metric_name(const MetricSpec& metric) { return metric.name == "val_iou" ? "val_iou" : "val_loss"; }
+
+MetricGoal epoch_metric_goal(const MetricSpec& metric) {
+    return metric.name == "val_loss" || metric.name == "val_iou" ? metric.goal : MetricGoal::minimize;
+}
 
 double epoch_metric_value(const MetricSpec& metric, const EpochMetrics& epoch) {
-    return metric.name == "val_loss" ? epoch.val_loss : epoch.val_iou;
+    return metric.name == "val_iou" ? epoch.val_iou : epoch.val_loss;
 }
 
 std::optional<double> trial_metric_value(const MetricSpec& metric, const std::vector<EpochMetrics>& history,

@@ -4,8 +4,11 @@
 //   val_iou      per epoch, maximised   (validation hero IoU; a trial's value: its highest)
 //   final_score  final, maximised       (the Udacity score of the best weights)
 //   final_iou    final, maximised       (the final hero IoU)
-// Early stopping needs a per-epoch number: for final_score and final_iou it uses val_iou, the
-// per-epoch hero IoU that the final IoU is measured like. Pure functions.
+// Early stopping needs a per-epoch number: for final_score and final_iou it uses val_loss
+// (minimised), the number the trainer picks the scored weights by. Not val_iou: with Keras'
+// BatchNorm momentum 0.99 the eval-mode hero IoU stays 0 for the first hundreds of steps, so at
+// the early bands every trial ties at 0 and nothing is stopped (docs/BENCHMARKS.md, bench sweep).
+// Pure functions.
 #pragma once
 
 #include <optional>
@@ -22,8 +25,10 @@ const std::vector<std::string>& sweep_metric_names();
 bool is_sweep_metric_name(const std::string& name);
 // minimize for val_loss, maximize for the others.
 MetricGoal natural_goal(const std::string& metric_name);
-// The per-epoch metric early stopping reads: "val_loss" or "val_iou".
+// The per-epoch metric early stopping reads: "val_iou" for a val_iou sweep, else "val_loss".
 std::string epoch_metric_name(const MetricSpec& metric);
+// Its goal: the sweep's own goal for val_loss and val_iou sweeps, minimize for final_score/final_iou.
+MetricGoal epoch_metric_goal(const MetricSpec& metric);
 
 // The per-epoch value early stopping reads (a non-finite value stays as it is).
 double epoch_metric_value(const MetricSpec& metric, const EpochMetrics& epoch);

@@ -147,14 +147,34 @@ TEST(HyperbandStopping, StrictJudgesTheBandValueNonStrictTheBestSoFar) {
 }
 
 TEST(HyperbandStopping, MaximisedMetricUsesValIou) {
-    // final_score is judged per epoch on val_iou (maximised). min_iter 1, eta 2.
-    EarlyStopper stopper(hyperband_sweep("final_score", R"({"type": "hyperband", "min_iter": 1, "eta": 2})"));
+    // A val_iou sweep is judged per epoch on val_iou (maximised). min_iter 1, eta 2.
+    EarlyStopper stopper(hyperband_sweep("val_iou", R"({"type": "hyperband", "min_iter": 1, "eta": 2})"));
     EXPECT_FALSE(stopper.on_epoch(1, 1, iou_epoch(1, 0.5)).stop);
     EXPECT_FALSE(stopper.on_epoch(2, 1, iou_epoch(1, 0.3)).stop);          // 2 values: floor(2/2)+1 = 2 pass
     const StopDecision third = stopper.on_epoch(3, 1, iou_epoch(1, 0.1));  // [0.5, 0.3, 0.1]: threshold 0.3
     EXPECT_TRUE(third.stop);
     EXPECT_NE(third.reason.find("val_iou 0.1 at epoch 1 is worse than the threshold 0.3"), std::string::npos)
         << third.reason;
+}
+
+TEST(HyperbandStopping, FinalScoreSweepIsJudgedOnValLoss) {
+    // final_score (maximised) has no per-epoch value: its epochs are judged on val_loss, minimised,
+    // whatever val_iou says. min_iter 1, eta 2.
+    EarlyStopper stopper(hyperband_sweep("final_score", R"({"type": "hyperband", "min_iter": 1, "eta": 2})"));
+    EpochMetrics first = loss_epoch(1, 0.2);
+    first.val_iou = 0.0;
+    EXPECT_FALSE(stopper.on_epoch(1, 1, first).stop);
+    EpochMetrics second = loss_epoch(1, 0.4);
+    second.val_iou = 0.9;  // the best IoU, but the worse loss
+    EXPECT_FALSE(stopper.on_epoch(2, 1, second).stop);  // [0.2, 0.4]: threshold element 1 = 0.4
+    EpochMetrics third = loss_epoch(1, 0.6);
+    third.val_iou = 0.9;
+    const StopDecision decision = stopper.on_epoch(3, 1, third);  // [0.2, 0.4, 0.6]: threshold 0.4
+    EXPECT_TRUE(decision.stop);
+    EXPECT_NE(decision.reason.find("val_loss 0.6 at epoch 1 is worse than the threshold 0.4"), std::string::npos)
+        << decision.reason;
+    EXPECT_FALSE(stopper.decide(1).stop);
+    EXPECT_FALSE(stopper.decide(2).stop);
 }
 
 TEST(HyperbandStopping, NewAttemptReplacesTheOldCurve) {

@@ -27,8 +27,11 @@ EpochMetrics epoch(int n, double val_loss, double val_iou) {
 TEST(SweepMetric, PerEpochMetricOfEachName) {
     EXPECT_EQ(epoch_metric_name(metric("val_loss", {})), "val_loss");
     EXPECT_EQ(epoch_metric_name(metric("val_iou", {})), "val_iou");
-    EXPECT_EQ(epoch_metric_name(metric("final_score", {})), "val_iou");
-    EXPECT_EQ(epoch_metric_name(metric("final_iou", {})), "val_iou");
+    EXPECT_EQ(epoch_metric_name(metric("final_score", {})), "val_loss");
+    EXPECT_EQ(epoch_metric_name(metric("final_iou", {})), "val_loss");
+    EXPECT_EQ(epoch_metric_goal(metric("val_iou", {})), MetricGoal::maximize);
+    EXPECT_EQ(epoch_metric_goal(metric("final_score", {})), MetricGoal::minimize);
+    EXPECT_EQ(epoch_metric_goal(metric("final_iou", {})), MetricGoal::minimize);
     EXPECT_EQ(natural_goal("val_loss"), MetricGoal::minimize);
     EXPECT_EQ(natural_goal("final_score"), MetricGoal::maximize);
 }
