@@ -45,16 +45,12 @@ std::string peer_name(const std::string& routing_id) {
 }  // namespace
 
 Coordinator::Coordinator(CoordinatorOptions options) : options_(std::move(options)), scheduler_(options_.scheduler) {
-    scheduler_.set_epoch_judge([this](const SweepEntry& sweep, const TrialEntry& trial, const EpochMetrics& metrics) {
-        auto runtime = runtimes_.find(sweep.sweep_id);
-        if (runtime == runtimes_.end()) return EpochVerdict::proceed;
-        std::string why;
-        EpochVerdict verdict = runtime->second.on_epoch(trial.trial_id, trial.attempt, metrics, why);
-        if (verdict != EpochVerdict::proceed)
-            LOG_I("trial %lld (sweep %lld): %s", static_cast<long long>(trial.trial_id),
-                  static_cast<long long>(sweep.sweep_id), why.c_str());
-        return verdict;
-    });
+    scheduler_.set_epoch_judge(
+        [this](const SweepEntry& sweep, const TrialEntry& trial, const EpochMetrics& metrics, std::string& why) {
+            auto runtime = runtimes_.find(sweep.sweep_id);
+            if (runtime == runtimes_.end()) return EpochVerdict::proceed;
+            return runtime->second.on_epoch(trial.trial_id, trial.attempt, metrics, why);
+        });
     if (options_.runs_dir.empty()) {
         std::filesystem::path db(options_.db_path);
         options_.runs_dir = (db.has_parent_path() ? db.parent_path() : std::filesystem::path(".")) / "runs";

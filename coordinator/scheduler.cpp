@@ -250,13 +250,17 @@ void Scheduler::on_epoch(const std::string& worker_id, const protocol::EpochRepo
             } else if (judge_) {
                 SweepEntry fallback;
                 const SweepEntry* sweep = sweep_of(t);
-                EpochVerdict verdict = judge_(sweep ? *sweep : fallback, t, report.metrics);
+                std::string why;
+                EpochVerdict verdict = judge_(sweep ? *sweep : fallback, t, report.metrics, why);
                 if (verdict == EpochVerdict::stop_trial) {
                     t.stop_reason = protocol::kStopReasonEarlyStop;
-                    LOG_I("trial %lld (sweep %lld): early stop after epoch %d", static_cast<long long>(t.trial_id),
-                          static_cast<long long>(t.sweep_id), epoch);
+                    t.stop_why = why;
+                    LOG_I("trial %lld (sweep %lld): early stop after epoch %d: %s", static_cast<long long>(t.trial_id),
+                          static_cast<long long>(t.sweep_id), epoch, why.c_str());
                 } else if (verdict == EpochVerdict::finish_sweep) {
                     t.stop_reason = protocol::kStopReasonTarget;
+                    t.stop_why = why;
+                    LOG_I("sweep %lld finishes: %s", static_cast<long long>(t.sweep_id), why.c_str());
                     finish_sweep(t.sweep_id, "trial " + std::to_string(t.trial_id) + " reached the target",
                                  now_ms);
                 }
@@ -319,12 +323,14 @@ void Scheduler::on_result(const std::string& worker_id, const protocol::ResultRe
     write.worker_id = worker_id;
     write.state = report.result.state;
     write.result = report.result;
+    if (report.result.state == TrialState::stopped_early && !t.stop_why.empty())
+        write.result.message = t.stop_why + "; " + report.result.message;
+    t.message = write.result.message;
     output_.writes.push_back(std::move(write));
     release_worker_trial(worker_id, t.trial_id);
     if (auto w = workers_.find(worker_id); w != workers_.end()) ++w->second.trials_done;
     running_.erase(t.trial_id);
     t.result_attempt = t.attempt;
-    t.message = report.result.message;
     char why[160];
     double score = report.result.score ? report.result.score->final_score : 0.0;
     std::snprintf(why, sizeof why, "%d epoch(s), final_score %.4f", report.result.epochs_run, score);
@@ -523,6 +529,7 @@ void Scheduler::assign(TrialEntry& trial, WorkerEntry& worker, int64_t now_ms) {
     trial.last_epoch_seconds = 0;
     trial.started_ms = now_ms;
     trial.stop_reason.clear();
+    trial.stop_why.clear();
     worker.ready = false;
     worker.trial_id = trial.trial_id;
     set_state(trial, TrialState::running, "worker " + worker.worker_id);

@@ -85,6 +85,7 @@ struct TrialEntry {
     bool cancel_requested = false;
     bool awaiting_reattach = false;  // reloaded running after a restart; no worker has claimed it yet
     std::string stop_reason;       // set once a STOP was sent for the current attempt
+    std::string stop_why;          // the judge's explanation of that STOP (early stop or target)
     std::string message;           // why it ended (final states) or was requeued
 };
 
@@ -143,10 +144,11 @@ struct SchedulerOutput {
 };
 
 // The early-stopping seam (issue 8): asked after each new EPOCH of a running trial, with the
-// trial's recorded curve for the current attempt. Default: always proceed.
+// trial's recorded curve for the current attempt. Default: always proceed. On a stop or a finish it
+// sets `why` (the policy's explanation), which the trial's stored message then starts with.
 enum class EpochVerdict { proceed, stop_trial, finish_sweep };
 using EpochJudge = std::function<EpochVerdict(const SweepEntry& sweep, const TrialEntry& trial,
-                                              const EpochMetrics& latest)>;
+                                              const EpochMetrics& latest, std::string& why)>;
 
 // Outcome of a cancel request, for the client's reply.
 struct CancelOutcome {

@@ -7,7 +7,10 @@
 //     a coordinator without keys refuses to start;
 //   - `segsweep leaderboard` answered by the coordinator renders exactly what `--db` reads from
 //     the store, and marks a stopped_early trial with its epochs run of epochs planned; `segsweep
-//     wait` on a terminal draws its progress bar in place with the best score.
+//     wait` on a terminal draws its progress bar in place with the best score;
+//   - sweep-level early stopping: the coordinator stops trials by hyperband after their EPOCH
+//     reports, exactly where the sweeps/ policy replayed on the stored curves says, and each
+//     stopped trial still gets its final score.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -23,6 +26,8 @@
 #include "process_helpers.h"
 #include "tiny_sweep.h"
 #include "results/results_store.h"
+#include "sweeps/early_stopping.h"
+#include "sweeps/sweep_parser.h"
 
 namespace segsweep::testing {
 namespace {
@@ -422,6 +427,78 @@ TEST_F(Processes, LeaderboardAnsweredByTheCoordinatorMatchesTheStoreAndMarksEarl
     EXPECT_EQ(worker->wait(30000), 0) << worker->log();
     coordinator->signal(SIGTERM);
     EXPECT_EQ(coordinator->wait(30000), 0) << coordinator->log();
+}
+
+// Five trials of 4 epochs, learning rates from fast to slow, under hyperband (min_iter 1, eta 3:
+// bands 1 and 3), sweep metric final_score (epochs judged on val_loss). One worker runs them in
+// trial order, so the policy replayed on the stored curves in that order must take exactly the
+// coordinator's decisions.
+TEST_F(Processes, HyperbandStopsTrialsWhereThePolicySaysAndTheyStillGetAScore) {
+    ProcessSetup s("hyperband");
+    nlohmann::json sweep_json =
+        tiny_sweep_json("hyperband-test", dataset(), {0.05, 0.02, 0.005, 0.001, 0.0001}, 4);
+    sweep_json["metric"] = {{"name", "final_score"}, {"goal", "maximize"}};
+    sweep_json["early_terminate"] = {{"type", "hyperband"}, {"min_iter", 1}, {"eta", 3}};
+    sweep_json["resources"] = {{"gpus_per_trial", 1}};
+    const std::string sweep_path = s.dir + "/hyperband-sweep.json";
+    std::ofstream(sweep_path) << sweep_json.dump(2);
+
+    auto coordinator = s.coordinator("coordinator.log");
+    auto worker = s.worker("worker.log");
+    CommandResult submitted = s.cli({"submit", sweep_path}, "submit.log");
+    ASSERT_EQ(submitted.status, 0) << submitted.output << coordinator->log();
+    const int64_t sweep_id = submitted_sweep_id(submitted.output);
+    CommandResult waited = s.cli({"wait", std::to_string(sweep_id), "--timeout", std::to_string(kSweepTimeoutS)}, "wait.log");
+    ASSERT_EQ(waited.status, 0) << waited.output << coordinator->log() << worker->log();
+    CommandResult table = s.cli({"leaderboard", std::to_string(sweep_id)}, "leaderboard.log");
+    ASSERT_EQ(table.status, 0) << table.output;
+    EXPECT_EQ(worker->wait(30000), 0) << worker->log();
+    coordinator->signal(SIGTERM);
+    EXPECT_EQ(coordinator->wait(30000), 0) << coordinator->log();
+
+    ResultsStore store(s.db, {StoreOpenMode::existing, StoreDurability::full});
+    EarlyStopper policy(parse_sweep_file(sweep_path));
+    int stopped = 0;
+    for (const auto& trial : store.list_trials(sweep_id)) {
+        const std::vector<EpochMetrics> curve = store.trial_curve(trial.id);
+        ASSERT_FALSE(curve.empty()) << "trial " << trial.id;
+        int expected_epochs = 0;
+        bool expected_stop = false;
+        for (const auto& epoch : curve) {
+            expected_epochs = epoch.epoch;
+            if (policy.on_epoch(trial.id, 1, epoch).stop) {
+                expected_stop = true;
+                break;
+            }
+        }
+        policy.observe_finished(trial.id);
+        EXPECT_EQ(static_cast<int>(curve.size()), expected_epochs) << "trial " << trial.id << " ran on after its stop";
+        const auto result = store.find_result(trial.id);
+        ASSERT_TRUE(result.has_value()) << "trial " << trial.id;
+        ASSERT_TRUE(result->score.has_value()) << "trial " << trial.id << ": no final score";
+        EXPECT_EQ(result->epochs_run, expected_epochs);
+        if (expected_stop && expected_epochs < 4) {
+            ++stopped;
+            EXPECT_EQ(trial.state, TrialState::stopped_early) << trial.message;
+            EXPECT_NE(trial.message.find("hyperband"), std::string::npos) << trial.message;
+            // The leaderboard row: stopped_early, epochs run of epochs planned.
+            std::string epochs_column(" ");
+            epochs_column += std::to_string(expected_epochs);
+            epochs_column += "/4 ";
+            bool row_found = false;
+            std::istringstream lines(table.output);
+            for (std::string line; std::getline(lines, line);)
+                if (line.find(epochs_column) != std::string::npos &&
+                    line.find("stopped_early") != std::string::npos)
+                    row_found = true;
+            EXPECT_TRUE(row_found) << table.output;
+        } else {
+            EXPECT_EQ(trial.state, TrialState::completed) << trial.message;
+            EXPECT_EQ(expected_epochs, 4);
+        }
+    }
+    // Slower learning rates come later and lose at band 1 or 3: some trial must have been stopped.
+    EXPECT_GE(stopped, 1) << table.output << coordinator->log();
 }
 
 }  // namespace

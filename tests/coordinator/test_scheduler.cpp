@@ -519,9 +519,15 @@ TEST(Scheduler, SweepIsDoneOnceEveryTrialIsFinal) {
 
 TEST(Scheduler, EpochJudgeStopsATrialAndTargetFinishesTheSweep) {
     Scheduler s(test_settings());
-    s.set_epoch_judge([](const SweepEntry&, const TrialEntry& t, const EpochMetrics& m) {
-        if (t.trial_id == 10 && m.epoch == 2) return EpochVerdict::stop_trial;
-        if (t.trial_id == 11 && m.epoch == 1) return EpochVerdict::finish_sweep;
+    s.set_epoch_judge([](const SweepEntry&, const TrialEntry& t, const EpochMetrics& m, std::string& why) {
+        if (t.trial_id == 10 && m.epoch == 2) {
+            why = "scripted stop of trial 10";
+            return EpochVerdict::stop_trial;
+        }
+        if (t.trial_id == 11 && m.epoch == 1) {
+            why = "scripted target of trial 11";
+            return EpochVerdict::finish_sweep;
+        }
         return EpochVerdict::proceed;
     });
     s.add_sweep(sweep(1));
@@ -540,6 +546,19 @@ TEST(Scheduler, EpochJudgeStopsATrialAndTargetFinishesTheSweep) {
     auto stops = sent(out, "a", MessageType::stop);
     ASSERT_EQ(stops.size(), 1u);
     EXPECT_EQ(stops[0]["reason"], protocol::kStopReasonEarlyStop);
+    // The worker's stopped_early result is stored with the judge's explanation first.
+    protocol::ResultReport stopped = result(10, 1, TrialState::stopped_early);
+    stopped.result.message = "stopped by the coordinator after epoch 2";
+    s.on_result("a", stopped, 2);
+    out = s.take_output();
+    bool stored = false;
+    for (const auto& write : out.writes)
+        if (write.kind == StoreWrite::Kind::result_reported) {
+            stored = true;
+            EXPECT_EQ(write.result.message, "scripted stop of trial 10; stopped by the coordinator after epoch 2");
+        }
+    EXPECT_TRUE(stored);
+    EXPECT_EQ(s.find_trial(10)->message, "scripted stop of trial 10; stopped by the coordinator after epoch 2");
 
     s.on_epoch("b", epoch(11, 1, 1), 3);
     out = s.take_output();
