@@ -5,10 +5,11 @@
 // into a second model and scores the three evaluation sets, whenever the best epoch changed.
 //
 // The default grid (kDefaultRecordingSweep): 3 learning rates x 3 batch sizes x 3 encoder widths =
-// 27 trials of 27 epochs at 48 px, sized so the whole recording runs in about 25 minutes on two
-// shared CPU cores with a dataset of `segsweep data synth --size 48 --train 160 --validation 48
-// --eval 120 --seed 11`. The recording is written again after every trial, so an interrupted run
-// keeps the finished trials (a replay needs every grid point).
+// 27 trials of 27 epochs at 48 px, sized so the whole recording runs in about 3 minutes on two
+// quiet CPU cores (--threads 2) with a dataset of `segsweep data synth --size 48 --train 320
+// --validation 96 --eval 360 --seed 11` (bench/recordings/ holds seeds 11 and 12). The recording
+// is written again after every trial, so an interrupted run keeps the finished trials (a replay
+// needs every grid point).
 #pragma once
 
 #include <functional>

@@ -21,7 +21,7 @@ void add_record(CLI::App& sweep) {
         "Train every trial of a grid sweep to its last epoch (patience 0) and record each per-epoch curve and "
         "the score of the best-so-far weights at every epoch (slow: run it once, with nice)");
     record->add_option("--data", options->data_root,
-                       "Dataset root, e.g. from `segsweep data synth --size 48 --train 160 --validation 48 --eval 120`")
+                       "Dataset root, e.g. from `segsweep data synth --size 48 --train 320 --validation 96 --eval 360`")
         ->required();
     record->add_option("--out", options->out, "Recording file to write (JSON)")->required();
     record->add_option("--sweep", options->sweep_file,

@@ -1,6 +1,7 @@
 // bench sweep replay (bench/sweep_efficiency_replay.h) on a small hand-built recording: epochs
 // accounting, the policies' stop points and scores worked out by hand, determinism, every method
-// asking only recorded configs, and the recording file round trip.
+// asking only recorded configs, and the recording file round trip. Then issue 8's target on the
+// recordings shipped in bench/recordings/ (real training, replayed deterministically).
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -254,6 +255,32 @@ TEST(SweepRecordingFile, BadFilesAreRefusedWithTheirName) {
         EXPECT_NE(std::string(e.what()).find("rec.json: trials[1]"), std::string::npos) << e.what();
     }
     std::filesystem::remove(file);
+}
+
+// Issue 8's target on the shipped recordings, with the benchmark's defaults (sweep metric
+// final_score, hyperband min_iter 1, eta 3, strict; 4 workers): grid + hyperband finds a config
+// within 0.01 of the grid's best final_score with at most 1/3 of the grid's epochs.
+TEST(SweepReplay, ShippedRecordingsMeetTheTargetWithGridHyperband) {
+    for (const char* name : {"sweep_grid_48px.json", "sweep_grid_48px_seed12.json"}) {
+        const std::string path = std::string(SEGSWEEP_SOURCE_DIR) + "/bench/recordings/" + name;
+        const SweepRecording recording = read_sweep_recording(path);
+        const ReplayReport report = replay_all(recording, ReplayOptions{});
+        bool found = false;
+        for (const ReplayCell& cell : report.cells) {
+            if (cell.method != SearchMethod::grid) continue;
+            ASSERT_EQ(cell.runs.size(), 1u);
+            if (cell.early_terminate == EarlyTerminateType::none) {
+                EXPECT_EQ(cell.runs[0].epochs, report.grid_epochs) << name;
+                EXPECT_DOUBLE_EQ(cell.runs[0].best_score, report.grid_best_score) << name;
+            }
+            if (cell.early_terminate != EarlyTerminateType::hyperband) continue;
+            found = true;
+            EXPECT_TRUE(cell_meets_target(cell, report))
+                << name << ": " << cell.runs[0].epochs << " of " << report.grid_epochs << " epochs, best "
+                << cell.runs[0].best_score << " vs the grid's " << report.grid_best_score;
+        }
+        EXPECT_TRUE(found) << name;
+    }
 }
 
 }  // namespace
