@@ -259,10 +259,9 @@ void Scheduler::on_epoch(const std::string& worker_id, const protocol::EpochRepo
                           static_cast<long long>(t.sweep_id), epoch, why.c_str());
                 } else if (verdict == EpochVerdict::finish_sweep) {
                     t.stop_reason = protocol::kStopReasonTarget;
+                    if (why.empty()) why = "trial " + std::to_string(t.trial_id) + " reached the target";
                     t.stop_why = why;
-                    LOG_I("sweep %lld finishes: %s", static_cast<long long>(t.sweep_id), why.c_str());
-                    finish_sweep(t.sweep_id, "trial " + std::to_string(t.trial_id) + " reached the target",
-                                 now_ms);
+                    finish_sweep(t.sweep_id, why, now_ms);
                 }
             }
         }
@@ -464,6 +463,7 @@ void Scheduler::finish_sweep(int64_t sweep_id, const std::string& why, int64_t n
             finish_without_result(t, TrialState::cancelled, "sweep finished: " + why);
         } else if (t.state == TrialState::running && t.stop_reason.empty()) {
             t.stop_reason = protocol::kStopReasonTarget;
+            t.stop_why = "sweep finished: " + why;
             if (!t.worker_id.empty()) send_stop(t, t.worker_id, t.attempt, 0, t.stop_reason);
         }
     }

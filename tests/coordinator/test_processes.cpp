@@ -10,7 +10,8 @@
 //     wait` on a terminal draws its progress bar in place with the best score;
 //   - sweep-level early stopping: the coordinator stops trials by hyperband after their EPOCH
 //     reports, exactly where the sweeps/ policy replayed on the stored curves says, and each
-//     stopped trial still gets its final score.
+//     stopped trial still gets its final score; metric.target finishes the sweep at the first
+//     epoch that reaches it.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -499,6 +500,49 @@ TEST_F(Processes, HyperbandStopsTrialsWhereThePolicySaysAndTheyStillGetAScore) {
     }
     // Slower learning rates come later and lose at band 1 or 3: some trial must have been stopped.
     EXPECT_GE(stopped, 1) << table.output << coordinator->log();
+}
+
+// metric.target: val_loss at most 100 (any finite loss) is reached by the first epoch of the first
+// trial. The sweep finishes there: that trial is stopped (and still scored), the pending ones are
+// cancelled without running.
+TEST_F(Processes, MetricTargetFinishesTheSweepAtTheFirstEpochThatReachesIt) {
+    ProcessSetup s("target");
+    nlohmann::json sweep_json = tiny_sweep_json("target-test", dataset(), learning_rate_steps(4, 0.01), 4);
+    sweep_json["metric"] = {{"name", "val_loss"}, {"goal", "minimize"}, {"target", 100}};
+    sweep_json["resources"] = {{"gpus_per_trial", 1}};
+    const std::string sweep_path = s.dir + "/target-sweep.json";
+    std::ofstream(sweep_path) << sweep_json.dump(2);
+
+    auto coordinator = s.coordinator("coordinator.log");
+    auto worker = s.worker("worker.log");
+    CommandResult submitted = s.cli({"submit", sweep_path}, "submit.log");
+    ASSERT_EQ(submitted.status, 0) << submitted.output << coordinator->log();
+    const int64_t sweep_id = submitted_sweep_id(submitted.output);
+    CommandResult waited = s.cli({"wait", std::to_string(sweep_id), "--timeout", std::to_string(kSweepTimeoutS)}, "wait.log");
+    ASSERT_EQ(waited.status, 0) << waited.output << coordinator->log() << worker->log();
+    EXPECT_EQ(worker->wait(30000), 0) << worker->log();
+    coordinator->signal(SIGTERM);
+    EXPECT_EQ(coordinator->wait(30000), 0) << coordinator->log();
+
+    ResultsStore store(s.db, {StoreOpenMode::existing, StoreDurability::full});
+    const auto sweep = store.find_sweep(sweep_id);
+    ASSERT_TRUE(sweep.has_value());
+    EXPECT_EQ(sweep->state, SweepState::finished);
+    const auto trials = store.list_trials(sweep_id);
+    ASSERT_EQ(trials.size(), 4u);
+    EXPECT_EQ(trials[0].state, TrialState::stopped_early) << trials[0].message;
+    EXPECT_NE(trials[0].message.find("reached metric.target (val_loss"), std::string::npos) << trials[0].message;
+    EXPECT_EQ(store.trial_curve(trials[0].id).size(), 1u);
+    const auto result = store.find_result(trials[0].id);
+    ASSERT_TRUE(result.has_value());
+    EXPECT_TRUE(result->score.has_value());
+    EXPECT_EQ(result->epochs_run, 1);
+    for (size_t i = 1; i < trials.size(); ++i) {
+        EXPECT_EQ(trials[i].state, TrialState::cancelled) << trials[i].message;
+        EXPECT_EQ(trials[i].attempt, 0) << "trial " << trials[i].id << " ran";
+        EXPECT_NE(trials[i].message.find("sweep finished"), std::string::npos) << trials[i].message;
+    }
+    EXPECT_EQ(result_rows(s.db).size(), 1u);
 }
 
 }  // namespace
