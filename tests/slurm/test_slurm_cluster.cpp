@@ -29,7 +29,11 @@ constexpr int kSweepTimeoutS = 420;     // s a tiny sweep may take on a loaded 2
 constexpr int kMidTrialTimeoutS = 240;  // s to wait until a worker is inside a trial
 constexpr int kPollMs = 300;            // ms between status polls
 constexpr int kRequeueTimeoutS = 180;   // s for a requeued element to wait out its delay and run again
-constexpr int kPreemptEpochs = 6;       // epochs of the preemption sweeps' trials
+constexpr int kPreemptEpochs = 8;       // epochs of the preemption sweeps' trials
+// Steps per epoch of those trials: about 1 s an epoch on a quiet core, so the window in which a
+// worker is mid-trial (epochs 1..kPreemptEpochs-2 done) lasts seconds, not one status poll. With
+// 100 steps (0.3 s an epoch) a quiet machine finished element 0's trial between two polls.
+constexpr int kPreemptStepsPerEpoch = 300;
 
 std::string read_file(const fs::path& path) {
     std::ifstream in(path);
@@ -141,7 +145,7 @@ protected:
         std::string sweep = write_sweep(name,
                                         {{"learning_rate", {{"values", rates}}},
                                          {"num_epochs", {{"value", kPreemptEpochs}}},
-                                         {"steps_per_epoch", {{"value", 100}}}},
+                                         {"steps_per_epoch", {{"value", kPreemptStepsPerEpoch}}}},
                                         1);
         CommandResult launched = run_segsweep("", {"slurm", "launch", sweep, "--workers", "2", "--gpus", "no",
                                                    "--coordinator-here", "--run-dir", run_, "--wait", "60"});
