@@ -210,7 +210,9 @@ TEST_F(Processes, CoordinatorAndTwoWorkersRunASweepEndToEnd) {
 
 TEST_F(Processes, KilledWorkerAndKilledCoordinatorLoseNothingAndRecordNothingTwice) {
     ProcessSetup s("kill");
-    const int trials = 4, epochs = 30;
+    // 120 tiny epochs: about 2 s a trial on a quiet core, so each status poll (every 200 ms) has
+    // many chances to see a trial mid-run (30 epochs took 0.5 s: a fast machine could slip past).
+    const int trials = 4, epochs = 120;
     auto coordinator = s.coordinator("coordinator-1.log");
     std::vector<std::unique_ptr<ChildProcess>> workers;
     workers.push_back(s.worker("worker-1.log"));
