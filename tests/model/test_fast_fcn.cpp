@@ -2,10 +2,13 @@
 // parameter gradient, BatchNorm running statistics and a few Adam steps, for odd channel counts,
 // batch 1, non-square inputs, decoder_convs 1 and 2, conv1x1_kernel and output_kernel 1 and 3,
 // three encoders, channels_last inputs, eval mode, and the default architecture; the same with the
-// portable kernels forced (what a CPU without AVX-512 runs); plus the cases that must fall back to
-// the reference path.
+// portable kernels forced (what a CPU without AVX-512 runs); a NaN weight poisons the logits on
+// both paths, as torch's relu passes NaN on; plus the cases that must fall back to the reference
+// path.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
+
+#include <limits>
 
 #include "common/error.h"
 #include "worker/model/fast/fast_fcn.h"
@@ -244,6 +247,34 @@ TEST(FastFcn, AdamStepsStayTogether) {
         EXPECT_LT(relative_error(p_fast[i].value(), p_ref[i].value()), kRelativeTolerance) << p_fast[i].key();
 }
 
+// A NaN in an encoder weight reaches the logits on the fast path as on the reference path (torch's
+// relu passes NaN on), in training and in eval mode, so the trainer's loss check sees it at once.
+void expect_nan_weight_reaches_the_logits() {
+    const FcnArchitecture a = tiny({5, 7}, 9, 1, {7, 5}, 2, 1);
+    for (bool training : {true, false}) {
+        Fcn fast(a, 31), reference(a, 31);
+        {
+            torch::NoGradGuard no_grad;
+            for (Fcn* model : {&fast, &reference}) {
+                torch::Tensor weight = (*model)->named_parameters()[0].value();
+                weight.view({-1})[0] = std::numeric_limits<float>::quiet_NaN();
+            }
+        }
+        fast->train(training);
+        reference->train(training);
+        torch::NoGradGuard no_grad;
+        torch::manual_seed(32);
+        const torch::Tensor x = torch::rand({2, 3, 16, 16}) * 2 - 1;
+        EXPECT_TRUE(torch::isnan(reference_logits(reference, x)).any().item<bool>()) << "training " << training;
+        EXPECT_TRUE(torch::isnan(fast_logits(fast, x)).any().item<bool>()) << "training " << training;
+    }
+}
+
+TEST(FastFcn, NanWeightReachesTheLogitsLikeReference) {
+    SKIP_WITHOUT_FAST_PATH();
+    expect_nan_weight_reaches_the_logits();
+}
+
 #if SEGSWEEP_HAVE_DNNL
 // Runs the given kernel variant while in scope (restores the previous one).
 class ScopedKernelVariant {
@@ -282,6 +313,11 @@ TEST(FastFcn, PortableKernelsEvalForwardMatchesReference) {
     c10::InferenceMode inference;
     const torch::Tensor x = torch::rand({2, 3, 16, 24}) * 2 - 1;
     EXPECT_LT(relative_error(fast_logits(fast, x), reference_logits(reference, x)), kRelativeTolerance);
+}
+
+TEST(FastFcn, PortableKernelsNanWeightReachesTheLogits) {
+    ScopedKernelVariant portable(fast::KernelVariant::kPortable);
+    expect_nan_weight_reaches_the_logits();
 }
 
 TEST(FastFcn, Avx512VariantOnlyOnCpusThatHaveIt) {

@@ -33,7 +33,8 @@ TEST_F(Divergence, NanWeightGivesDivergedResultNotACrash) {
     CheckpointContents contents = deserialize_checkpoint(read_text_file(file), *model, adam, torch::kCPU, "ckpt");
     {
         torch::NoGradGuard no_grad;
-        model->output->weight.view(-1)[0] = std::nanf("");  // feeds the softmax directly: no ReLU to mask it
+        // The first encoder weight: the NaN has to pass every ReLU on its way to the loss.
+        model->named_parameters()[0].value().view(-1)[0] = std::nanf("");
     }
     write_file_atomically(file, serialize_checkpoint(*model, adam, contents.best, contents.meta));
 

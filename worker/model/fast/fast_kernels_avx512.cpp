@@ -260,7 +260,9 @@ void bias_relu_stats(float* z, int64_t pixels, int channels, const float* bias, 
             __m512 s1 = zero, s2 = zero;
             for (int64_t p = p0; p < p1; ++p) {
                 float* at = z + p * channels + c;
-                const __m512 v = _mm512_maskz_max_ps(m, _mm512_add_ps(load(at, m), b), zero);
+                // max(zero, t) returns t when t is NaN (the second operand wins): a NaN passes on,
+                // as torch's relu does, so a poisoned weight still reaches the loss check.
+                const __m512 v = _mm512_maskz_max_ps(m, zero, _mm512_add_ps(load(at, m), b));
                 store(at, v, m);
                 s1 = _mm512_add_ps(s1, v);
                 s2 = _mm512_fmadd_ps(v, v, s2);

@@ -105,7 +105,7 @@ void bias_relu_stats(float* z, int64_t pixels, int channels, const float* bias, 
             float* __restrict at = z + p * channels;
             for (int c = 0; c < channels; ++c) {
                 const float t = at[c] + b[c];
-                const float v = t > 0.0f ? t : 0.0f;
+                const float v = t < 0.0f ? 0.0f : t;  // NaN passes on, as torch's relu does
                 at[c] = v;
                 s1[c] += v;
                 s2[c] += v * v;
