@@ -41,6 +41,40 @@ std::string csv_field(const std::string& text) {
     return quoted + "\"";
 }
 
+// Short table headers for the TrialConfig fields whose names are long; the others keep their name.
+std::string column_header(const std::string& field) {
+    static const std::vector<std::pair<std::string, std::string>> short_names = {
+        {"encoder_filters", "encoder"}, {"decoder_filters", "decoder"},   {"conv1x1_filters", "1x1"},
+        {"conv1x1_kernel", "1x1_k"},    {"decoder_convs", "dec_convs"},   {"output_kernel", "out_k"},
+        {"image_size", "size"},         {"steps_per_epoch", "steps"},     {"validation_steps", "val_steps"},
+        {"shift_aug", "shift"}};
+    for (const auto& [name, header] : short_names)
+        if (name == field) return header;
+    return field;
+}
+
+std::string config_cell(const nlohmann::json& value) {
+    if (value.is_number_float()) return format_table_number(value.get<double>(), 3);
+    if (value.is_string()) return value.get<std::string>();
+    return value.dump();  // integers, booleans, lists ("[8,16]")
+}
+
+// The config fields, other than the ones the table always shows, whose values differ among the rows:
+// what a sweep varied besides the learning rate and the batch size (architecture, patience, ...).
+std::vector<std::string> varying_config_fields(const std::vector<nlohmann::json>& configs) {
+    std::vector<std::string> fields;
+    if (configs.size() < 2) return fields;
+    for (const auto& [field, first] : configs.front().items()) {
+        if (field == "learning_rate" || field == "batch_size" || field == "num_epochs") continue;
+        for (size_t i = 1; i < configs.size(); ++i)
+            if (!configs[i].contains(field) || configs[i][field] != first) {
+                fields.push_back(field);
+                break;
+            }
+    }
+    return fields;
+}
+
 }  // namespace
 
 const std::vector<std::string>& leaderboard_sort_names() {
@@ -147,7 +181,13 @@ std::string leaderboard_csv(const std::vector<LeaderboardRow>& rows) {
 }
 
 std::string leaderboard_table(const std::vector<LeaderboardRow>& rows, LeaderboardSort sort) {
-    std::vector<std::string> headers = {"rank", "trial", "lr", "batch", "epochs", "score", "IoU", "weight"};
+    std::vector<nlohmann::json> configs;
+    for (const auto& r : rows) configs.push_back(to_json(r.config));
+    const std::vector<std::string> varying = varying_config_fields(configs);
+
+    std::vector<std::string> headers = {"rank", "trial", "lr", "batch"};
+    for (const auto& field : varying) headers.push_back(column_header(field));
+    for (const char* header : {"epochs", "score", "IoU", "weight"}) headers.push_back(header);
     const bool loss_column = sort == LeaderboardSort::val_loss;
     const bool iou_column = sort == LeaderboardSort::val_iou;
     if (loss_column) headers.push_back("val_loss");
@@ -157,15 +197,16 @@ std::string leaderboard_table(const std::vector<LeaderboardRow>& rows, Leaderboa
     TextTable table(headers);
     for (size_t c = 0; c + 2 < headers.size(); ++c) table.align_right(c);
     table.align_right(headers.size() - 1);
-    for (const auto& r : rows) {
-        std::vector<std::string> cells = {r.rank > 0 ? std::to_string(r.rank) : "-",
-                                          std::to_string(r.trial_id),
+    for (size_t i = 0; i < rows.size(); ++i) {
+        const LeaderboardRow& r = rows[i];
+        std::vector<std::string> cells = {r.rank > 0 ? std::to_string(r.rank) : "-", std::to_string(r.trial_id),
                                           format_table_number(r.config.learning_rate, 3),
-                                          std::to_string(r.config.batch_size),
-                                          std::to_string(r.epochs_run) + "/" + std::to_string(r.config.num_epochs),
-                                          fixed(r.final_score, 4),
-                                          fixed(r.final_iou, 4),
-                                          fixed(r.weight, 3)};
+                                          std::to_string(r.config.batch_size)};
+        for (const auto& field : varying) cells.push_back(config_cell(configs[i][field]));
+        cells.push_back(std::to_string(r.epochs_run) + "/" + std::to_string(r.config.num_epochs));
+        cells.push_back(fixed(r.final_score, 4));
+        cells.push_back(fixed(r.final_iou, 4));
+        cells.push_back(fixed(r.weight, 3));
         if (loss_column) cells.push_back(fixed(r.val_loss, 4));
         if (iou_column) cells.push_back(fixed(r.val_iou, 4));
         cells.push_back(r.state);

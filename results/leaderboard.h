@@ -61,8 +61,10 @@ std::vector<LeaderboardRow> leaderboard_rows_from_json(const nlohmann::json& arr
 // CSV: the JSON's columns without "config" and "sweep_name", RFC 4180 quoting, empty cells for
 // missing values.
 std::string leaderboard_csv(const std::vector<LeaderboardRow>& rows);
-// Table: rank, trial, learning_rate, batch_size, epochs (run/planned), final_score, final_IoU,
-// weight, state, duration (+ val_loss or val_iou when sorting by them).
+// Table: rank, trial, learning_rate, batch_size, then every other config field whose value differs
+// among the rows (what the sweep varied: "encoder" [8,16], "patience" 3, ...), epochs (run/planned),
+// final_score, final_IoU, weight, state, duration (+ val_loss or val_iou when sorting by them).
+// Without such fields it fits an 80-column terminal.
 std::string leaderboard_table(const std::vector<LeaderboardRow>& rows, LeaderboardSort sort);
 
 // "42s", "3m05s", "2h07m".

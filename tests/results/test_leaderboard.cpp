@@ -190,6 +190,42 @@ TEST(Leaderboard, TableFitsATerminal) {
     EXPECT_EQ(format_duration(7260), "2h01m");
 }
 
+TEST(Leaderboard, TableShowsTheConfigFieldsTheRowsDifferIn) {
+    // Rows that differ in encoder width and patience (besides lr and batch): a column each, with the
+    // row's own value; fields equal in every row (image size, decoder, ...) get none.
+    std::vector<LeaderboardRow> rows(3);
+    const std::vector<std::vector<int>> encoders = {{8, 16}, {16, 32}, {8, 16}};
+    for (size_t i = 0; i < rows.size(); ++i) {
+        rows[i].rank = static_cast<int>(i + 1);
+        rows[i].trial_id = static_cast<int64_t>(i + 1);
+        rows[i].config.learning_rate = 0.01;
+        rows[i].config.batch_size = 8;
+        rows[i].config.num_epochs = 10;
+        rows[i].config.encoder_filters = encoders[i];
+        rows[i].config.patience = i == 2 ? 3 : 5;
+        rows[i].epochs_run = 10;
+        rows[i].final_score = 0.5 - 0.1 * static_cast<double>(i);
+        rows[i].state = "completed";
+    }
+    std::istringstream lines(leaderboard_table(rows, LeaderboardSort::final_score));
+    std::string header, first, second, third;
+    std::getline(lines, header);
+    std::getline(lines, first);
+    std::getline(lines, second);
+    std::getline(lines, third);
+    EXPECT_NE(header.find("batch  encoder  patience  epochs"), std::string::npos) << header;
+    EXPECT_EQ(header.find("size"), std::string::npos) << header;
+    EXPECT_EQ(header.find("decoder"), std::string::npos) << header;
+    EXPECT_NE(first.find("[8,16]         5   10/10"), std::string::npos) << first;
+    EXPECT_NE(second.find("[16,32]         5   10/10"), std::string::npos) << second;
+    EXPECT_NE(third.find("[8,16]         3   10/10"), std::string::npos) << third;
+
+    // One row alone varies nothing: the plain columns.
+    std::istringstream single(leaderboard_table({rows[0]}, LeaderboardSort::final_score));
+    std::getline(single, header);
+    EXPECT_NE(header.find("batch  epochs"), std::string::npos) << header;
+}
+
 TEST(Leaderboard, SortNames) {
     EXPECT_EQ(leaderboard_sort_from_name("val_loss"), LeaderboardSort::val_loss);
     EXPECT_STREQ(leaderboard_sort_name(LeaderboardSort::final_iou), "final_iou");
