@@ -10,7 +10,9 @@
 // $SEGSWEEP_HOME/keys (SEGSWEEP_HOME defaults to ~/.segsweep).
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -167,6 +169,18 @@ void add_worker_verb(CLI::App& app) {
     });
 }
 
+// A sweep argument: an id ("12"), or a name, which the coordinator's status resolves to the newest
+// sweep of that name it runs.
+int64_t resolve_sweep_argument(coordinator::CoordinatorClient& client, const std::string& id_or_name) {
+    if (!id_or_name.empty() && std::all_of(id_or_name.begin(), id_or_name.end(), [](unsigned char c) {
+            return std::isdigit(c) != 0;
+        }))
+        return std::stoll(id_or_name);
+    const std::optional<int64_t> id = coordinator::sweep_id_by_name(client.status(std::nullopt), id_or_name);
+    if (!id) throw Error("no sweep '" + id_or_name + "' on the coordinator (`segsweep status` lists them)");
+    return *id;
+}
+
 void add_submit_verb(CLI::App& app) {
     struct Flags {
         ClientFlags client;
@@ -193,17 +207,19 @@ void add_submit_verb(CLI::App& app) {
 void add_status_verb(CLI::App& app) {
     struct Flags {
         ClientFlags client;
-        int64_t sweep = 0;
+        std::string sweep;
         bool json = false;
     };
     auto f = std::make_shared<Flags>();
     CLI::App* verb = app.add_subcommand("status", "Counts by state, running trials with epoch and ETA, and workers");
-    verb->add_option("sweep", f->sweep, "Sweep id (default: every sweep the coordinator runs)");
+    verb->add_option("sweep", f->sweep, "Sweep id or name (default: every sweep the coordinator runs)");
     verb->add_flag("--json", f->json, "The coordinator's answer as JSON");
     f->client.add(verb);
     verb->callback([f] {
         coordinator::CoordinatorClient client(f->client.options());
-        nlohmann::json data = client.status(f->sweep > 0 ? std::optional<int64_t>(f->sweep) : std::nullopt);
+        std::optional<int64_t> sweep;
+        if (!f->sweep.empty()) sweep = resolve_sweep_argument(client, f->sweep);
+        nlohmann::json data = client.status(sweep);
         if (f->json) std::printf("%s\n", data.dump(2).c_str());
         else std::printf("%s", coordinator::status_text(data).c_str());
     });
@@ -212,18 +228,29 @@ void add_status_verb(CLI::App& app) {
 void add_cancel_verb(CLI::App& app) {
     struct Flags {
         ClientFlags client;
-        int64_t id = 0;
+        std::string id;
         bool trial = false;
     };
     auto f = std::make_shared<Flags>();
     CLI::App* verb = app.add_subcommand("cancel", "Cancel a sweep (or, with --trial, one trial): pending trials at once, "
                                                   "running ones at their next epoch boundary");
-    verb->add_option("id", f->id, "Sweep id (trial id with --trial)")->required();
+    verb->add_option("id", f->id, "Sweep id or name (trial id with --trial)")->required();
     verb->add_flag("--trial", f->trial, "The id is a trial id");
     f->client.add(verb);
     verb->callback([f] {
         coordinator::CoordinatorClient client(f->client.options());
-        nlohmann::json data = f->trial ? client.cancel_trial(f->id) : client.cancel_sweep(f->id);
+        int64_t trial_id = 0;
+        if (f->trial) {
+            try {
+                size_t used = 0;
+                trial_id = std::stoll(f->id, &used);
+                if (used != f->id.size()) throw std::invalid_argument(f->id);
+            } catch (const std::exception&) {
+                throw Error("cancel --trial: '" + f->id + "' is not a trial id");
+            }
+        }
+        nlohmann::json data = f->trial ? client.cancel_trial(trial_id)
+                                       : client.cancel_sweep(resolve_sweep_argument(client, f->id));
         std::printf("%s: %d pending trial(s) cancelled, %d running trial(s) stopping, %d already final\n",
                     data.value("cancelled", std::string()).c_str(), data.value("pending_cancelled", 0),
                     data.value("running_stopping", 0), data.value("already_final", 0));
@@ -250,13 +277,13 @@ void add_workers_verb(CLI::App& app) {
 void add_wait_verb(CLI::App& app) {
     struct Flags {
         ClientFlags client;
-        int64_t sweep = 0;
+        std::string sweep;
         int poll_ms = kWaitPollMs;
         double timeout_s = 0;
     };
     auto f = std::make_shared<Flags>();
     CLI::App* verb = app.add_subcommand("wait", "Block until a sweep is done (a progress bar on a terminal)");
-    verb->add_option("sweep", f->sweep, "Sweep id")->required();
+    verb->add_option("sweep", f->sweep, "Sweep id or name")->required();
     verb->add_option("--poll-ms", f->poll_ms, "Milliseconds between status polls")->capture_default_str();
     verb->add_option("--timeout", f->timeout_s, "Give up after this many seconds (0 = never)")->capture_default_str();
     f->client.add(verb);
@@ -266,15 +293,17 @@ void add_wait_verb(CLI::App& app) {
         const bool tty = isatty(fileno(stderr)) != 0;
         auto start = std::chrono::steady_clock::now();
         std::string last_line;
+        int64_t sweep_id = 0;  // resolved once the coordinator answers
         while (!g_interrupted) {
             try {
-                nlohmann::json status = client.status(f->sweep);
-                std::optional<nlohmann::json> sweep = coordinator::sweep_of_status(status, f->sweep);
-                if (!sweep) throw Error("the coordinator does not know sweep " + std::to_string(f->sweep));
+                if (sweep_id == 0) sweep_id = resolve_sweep_argument(client, f->sweep);
+                nlohmann::json status = client.status(sweep_id);
+                std::optional<nlohmann::json> sweep = coordinator::sweep_of_status(status, sweep_id);
+                if (!sweep) throw Error("the coordinator does not know sweep " + f->sweep);
                 std::optional<double> best;
                 std::string metric = "final_score";
                 if (coordinator::finished_trials(*sweep) > 0) {
-                    nlohmann::json board = client.leaderboard(f->sweep, 1, "");
+                    nlohmann::json board = client.leaderboard(sweep_id, 1, "");
                     if (!board["rows"].empty() && board["rows"][0]["final_score"].is_number())
                         best = board["rows"][0]["final_score"].get<double>();
                 }
@@ -284,7 +313,7 @@ void add_wait_verb(CLI::App& app) {
                 last_line = line;
                 if (sweep->value("done", false)) {
                     if (tty) std::fprintf(stderr, "\n");
-                    std::printf("sweep %lld done: %s\n", static_cast<long long>(f->sweep),
+                    std::printf("sweep %lld done: %s\n", static_cast<long long>(sweep_id),
                                 coordinator::final_counts_text(*sweep).c_str());
                     return;
                 }
@@ -293,7 +322,7 @@ void add_wait_verb(CLI::App& app) {
             }
             double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
             if (f->timeout_s > 0 && waited > f->timeout_s)
-                throw Error("sweep " + std::to_string(f->sweep) + " not done after " + std::to_string(f->timeout_s) + " s");
+                throw Error("sweep " + f->sweep + " not done after " + std::to_string(f->timeout_s) + " s");
             std::this_thread::sleep_for(std::chrono::milliseconds(f->poll_ms));
         }
         throw Error("interrupted");

@@ -54,6 +54,15 @@ std::optional<nlohmann::json> sweep_of_status(const nlohmann::json& status, int6
     return std::nullopt;
 }
 
+std::optional<int64_t> sweep_id_by_name(const nlohmann::json& status, const std::string& name) {
+    std::optional<int64_t> newest;
+    for (const auto& sweep : status.value("sweeps", nlohmann::json::array())) {
+        const int64_t id = sweep.value("sweep_id", int64_t{0});
+        if (sweep.value("name", std::string()) == name && (!newest || id > *newest)) newest = id;
+    }
+    return newest;
+}
+
 std::string status_text(const nlohmann::json& status) {
     std::ostringstream out;
     const auto sweeps = status.value("sweeps", nlohmann::json::array());

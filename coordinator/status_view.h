@@ -16,6 +16,8 @@ std::string status_text(const nlohmann::json& status);
 std::string workers_text(const nlohmann::json& workers);
 // The sweep entry of a STATUS reply, or nullopt.
 std::optional<nlohmann::json> sweep_of_status(const nlohmann::json& status, int64_t sweep_id);
+// The newest sweep (highest id) of that name in a STATUS answer for every sweep; empty if none.
+std::optional<int64_t> sweep_id_by_name(const nlohmann::json& status, const std::string& name);
 // Finished trials of a sweep entry (every final state) and its total.
 int finished_trials(const nlohmann::json& sweep);
 // "[#######.......] 5/8 trials final, best final_score 0.4123" (bar `width` characters wide).

@@ -11,7 +11,9 @@
 //   - sweep-level early stopping: the coordinator stops trials by hyperband after their EPOCH
 //     reports, exactly where the sweeps/ policy replayed on the stored curves says, and each
 //     stopped trial still gets its final score; metric.target finishes the sweep at the first
-//     epoch that reaches it.
+//     epoch that reaches it;
+//   - `segsweep status / cancel / wait` take a sweep name as well as an id: cancelling a sweep by
+//     name stops its running trial and cancels the pending ones unrun.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -545,6 +547,58 @@ TEST_F(Processes, MetricTargetFinishesTheSweepAtTheFirstEpochThatReachesIt) {
         EXPECT_NE(trials[i].message.find("sweep finished"), std::string::npos) << trials[i].message;
     }
     EXPECT_EQ(result_rows(s.db).size(), 1u);
+}
+
+// A sweep of three long trials on one worker, cancelled by name while the first one runs.
+TEST_F(Processes, CancelByNameStopsTheRunningTrialAndCancelsThePendingOnes) {
+    ProcessSetup s("cancel");
+    nlohmann::json sweep_json = tiny_sweep_json("cancel-test", dataset(), learning_rate_steps(3, 0.01), 2000);
+    sweep_json["resources"] = {{"gpus_per_trial", 1}};
+    const std::string sweep_path = s.dir + "/cancel-sweep.json";
+    std::ofstream(sweep_path) << sweep_json.dump(2);
+
+    auto coordinator = s.coordinator("coordinator.log");
+    auto worker = s.worker("worker.log");
+    CommandResult submitted = s.cli({"submit", sweep_path}, "submit.log");
+    ASSERT_EQ(submitted.status, 0) << submitted.output << coordinator->log();
+    const int64_t sweep_id = submitted_sweep_id(submitted.output);
+    ASSERT_TRUE(eventually(
+        [&] {
+            nlohmann::json status = try_status(s, sweep_id);
+            return !status.is_null() && !status["running"].empty() && status["running"][0]["epoch"].get<int>() >= 1;
+        },
+        kSweepTimeoutS))
+        << coordinator->log();
+
+    CommandResult status = s.cli({"status", "cancel-test"}, "status.log");
+    EXPECT_EQ(status.status, 0) << status.output;
+    EXPECT_NE(status.output.find("sweep " + std::to_string(sweep_id) + " 'cancel-test'"), std::string::npos)
+        << status.output;
+    CommandResult unknown = s.cli({"cancel", "no-such-sweep"}, "unknown.log");
+    EXPECT_EQ(unknown.status, 1) << unknown.output;
+    EXPECT_NE(unknown.output.find("no sweep 'no-such-sweep' on the coordinator"), std::string::npos) << unknown.output;
+
+    CommandResult cancelled = s.cli({"cancel", "cancel-test"}, "cancel.log");
+    ASSERT_EQ(cancelled.status, 0) << cancelled.output << coordinator->log();
+    EXPECT_NE(cancelled.output.find("2 pending trial(s) cancelled, 1 running trial(s) stopping"), std::string::npos)
+        << cancelled.output;
+    CommandResult waited = s.cli({"wait", "cancel-test", "--timeout", std::to_string(kSweepTimeoutS)}, "wait.log");
+    ASSERT_EQ(waited.status, 0) << waited.output << coordinator->log() << worker->log();
+    EXPECT_NE(waited.output.find("sweep " + std::to_string(sweep_id) + " done: 3 cancelled"), std::string::npos)
+        << waited.output;
+    EXPECT_EQ(worker->wait(30000), 0) << worker->log();
+    coordinator->signal(SIGTERM);
+    EXPECT_EQ(coordinator->wait(30000), 0) << coordinator->log();
+
+    ResultsStore store(s.db, {StoreOpenMode::existing, StoreDurability::full});
+    const auto trials = store.list_trials(sweep_id);
+    ASSERT_EQ(trials.size(), 3u);
+    EXPECT_EQ(trials[0].state, TrialState::cancelled) << trials[0].message;
+    EXPECT_LT(static_cast<int>(store.trial_curve(trials[0].id).size()), 2000);
+    for (size_t i = 1; i < trials.size(); ++i) {
+        EXPECT_EQ(trials[i].state, TrialState::cancelled) << trials[i].message;
+        EXPECT_EQ(trials[i].attempt, 0) << "trial " << trials[i].id << " ran";
+    }
 }
 
 }  // namespace
