@@ -359,7 +359,8 @@ void add_bench_verb(CLI::App& app) {
     verb->add_option("--epochs", options->epochs, "Epoch reports per stand-in trial")->capture_default_str();
     verb->add_option("--peer-trials", options->peer_trials, "Optuna no-op trials (default: --trials; 0 = skip the peer)");
     verb->add_option("--python", options->python, "Python for the Optuna peer")->capture_default_str();
-    verb->add_option("--dir", options->dir, "Scratch folder (default: a new temporary folder)");
+    verb->add_option("--dir", options->dir, "Scratch folder, kept (default: a new temporary folder, removed at the end)");
+    verb->add_flag("--keep-scratch", options->keep_scratch, "Keep the temporary scratch folder (stores, keys, logs)");
     verb->add_flag("--durability-normal", options->durability_normal,
                    "synchronous=NORMAL (no fsync per commit) instead of the coordinator's default FULL");
     verb->callback([options] { std::printf("%s", coordinator::run_coordinator_bench(*options).c_str()); });

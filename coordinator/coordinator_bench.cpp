@@ -401,16 +401,37 @@ PeerResult run_peer(const CoordinatorBenchOptions& options, int trials, const st
     return peer;
 }
 
+// The scratch folder of one run: removed on every path when the benchmark made it and was not asked
+// to keep it.
+class ScratchFolder {
+public:
+    ScratchFolder(const std::string& given, bool keep) : path_(given), remove_(given.empty() && !keep) {
+        if (path_.empty()) {
+            char pattern[] = "/tmp/segsweep-bench-coordinator-XXXXXX";
+            if (mkdtemp(pattern) == nullptr) throw Error("bench coordinator: cannot make a scratch folder under /tmp");
+            path_ = pattern;
+        }
+    }
+    ~ScratchFolder() {
+        std::error_code ignored;
+        if (remove_) std::filesystem::remove_all(path_, ignored);
+    }
+    ScratchFolder(const ScratchFolder&) = delete;
+    ScratchFolder& operator=(const ScratchFolder&) = delete;
+    const std::string& path() const { return path_; }
+    bool removed_at_the_end() const { return remove_; }
+
+private:
+    std::string path_;
+    bool remove_;
+};
+
 }  // namespace
 
 std::string run_coordinator_bench(const CoordinatorBenchOptions& options) {
     if (options.trials < 1 || options.epochs < 1) throw Error("bench coordinator: --trials and --epochs must be >= 1");
-    std::string dir = options.dir;
-    if (dir.empty()) {
-        char pattern[] = "/tmp/segsweep-bench-coordinator-XXXXXX";
-        if (mkdtemp(pattern) == nullptr) throw Error("bench coordinator: cannot make a scratch folder under /tmp");
-        dir = pattern;
-    }
+    const ScratchFolder scratch(options.dir, options.keep_scratch);
+    const std::string& dir = scratch.path();
     std::filesystem::create_directories(dir);
     const std::string key_dir = dir + "/keys";
     if (!std::filesystem::exists(key_dir + "/coordinator.secret")) keygen_folder(key_dir, "client", false);
@@ -494,7 +515,7 @@ std::string run_coordinator_bench(const CoordinatorBenchOptions& options) {
             out << line;
         }
     }
-    out << "scratch: " << dir << "\n";
+    out << "scratch: " << dir << (scratch.removed_at_the_end() ? " (removed; --keep-scratch keeps it)\n" : " (kept)\n");
     return out.str();
 }
 

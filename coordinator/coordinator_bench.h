@@ -29,7 +29,9 @@ struct CoordinatorBenchOptions {
     int peer_trials = -1;                         // -1: the same as `trials`; 0: skip the peer
     std::string python = "/usr/bin/python3";
     std::string peer_script;                      // default: <source>/bench/peers/optuna_sqlite_noop.py
-    std::string dir;                              // scratch; default: a new folder under /tmp
+    std::string dir;                              // scratch (kept); default: a new folder under /tmp,
+                                                  // removed at the end unless keep_scratch
+    bool keep_scratch = false;
     bool durability_normal = false;               // synchronous=NORMAL instead of FULL (fsync per commit)
 };
 
