@@ -45,12 +45,11 @@ const char* kInsertEpoch =
 const char* kTrialSweep = "SELECT sweep_id FROM trials WHERE id = ?1";
 const char* kInsertResult =
     "INSERT OR IGNORE INTO results (trial_id, sweep_id, attempt, state, message, final_score, final_iou, weight, "
-    "score_json, epochs_run, best_epoch, wall_seconds, images_per_sec, recorded_at) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+    "score_json, epochs_run, best_epoch, wall_seconds, images_per_sec, recorded_at, best_val_loss, best_val_iou) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
 const char* kTrialEpochsUpTo =
     "SELECT trial_id, attempt, epoch, train_loss, val_loss, val_iou, images_per_sec, seconds FROM epochs "
     "WHERE trial_id = ?1 AND attempt <= ?2 ORDER BY attempt, epoch";
-const char* kSetResultBests = "UPDATE results SET best_val_loss = ?2, best_val_iou = ?3 WHERE trial_id = ?1";
 const char* kEndTrialWithResult =
     "UPDATE trials SET state = ?2, message = ?3, ended_at = ?4, worker_id = '', "
     "attempt = MAX(attempt, ?5) WHERE id = ?1";
@@ -334,6 +333,23 @@ bool ResultsStore::record_result(int64_t trial_id, int attempt, const TrialResul
         const int64_t sweep_id = sweep_of.column_int64(0);
         sweep_of.reset();
 
+        // The result's epochs first (each ignored where the EPOCH report already stored it), then the
+        // bests over the trial's curve up to this attempt, so that the result row is written once,
+        // bests included: one pass over its leaderboard indexes.
+        for (const auto& epoch : result.history) insert_epoch(trial_id, attempt, epoch, now);
+        std::vector<EpochRecord> rows;
+        auto& epochs = prepared(kTrialEpochsUpTo);
+        epochs.bind(1, trial_id);
+        epochs.bind(2, attempt);
+        while (epochs.step()) rows.push_back(read_epoch_row(epochs));
+        epochs.reset();
+        std::optional<double> best_loss, best_iou;
+        for (const auto& row : effective_curve(rows)) {
+            const double loss = row.metrics.val_loss, iou = row.metrics.val_iou;
+            if (std::isfinite(loss) && (!best_loss || loss < *best_loss)) best_loss = loss;
+            if (std::isfinite(iou) && (!best_iou || iou > *best_iou)) best_iou = iou;
+        }
+
         auto& insert = prepared(kInsertResult);
         insert.bind(1, trial_id);
         insert.bind(2, sweep_id);
@@ -353,31 +369,13 @@ bool ResultsStore::record_result(int64_t trial_id, int attempt, const TrialResul
         insert.bind(12, result.wall_seconds);
         insert.bind(13, result.images_per_sec);
         insert.bind(14, now);
+        insert.bind(15, best_loss);
+        insert.bind(16, best_iou);
         insert.run();
-        if (db_->changes() == 0) {  // the trial already has its result
-            release();
+        if (db_->changes() == 0) {  // the trial already has its result: nothing of this one is kept
+            rollback_savepoint();
             return false;
         }
-        for (const auto& epoch : result.history) insert_epoch(trial_id, attempt, epoch, now);
-
-        // Best val_loss / val_iou over the trial's curve up to this attempt.
-        std::vector<EpochRecord> rows;
-        auto& epochs = prepared(kTrialEpochsUpTo);
-        epochs.bind(1, trial_id);
-        epochs.bind(2, attempt);
-        while (epochs.step()) rows.push_back(read_epoch_row(epochs));
-        epochs.reset();
-        std::optional<double> best_loss, best_iou;
-        for (const auto& row : effective_curve(rows)) {
-            const double loss = row.metrics.val_loss, iou = row.metrics.val_iou;
-            if (std::isfinite(loss) && (!best_loss || loss < *best_loss)) best_loss = loss;
-            if (std::isfinite(iou) && (!best_iou || iou > *best_iou)) best_iou = iou;
-        }
-        auto& bests = prepared(kSetResultBests);
-        bests.bind(1, trial_id);
-        bests.bind(2, best_loss);
-        bests.bind(3, best_iou);
-        bests.run();
 
         auto& attempt_row = prepared(kAttemptForResult);  // a result without start_attempt (standalone runs)
         attempt_row.bind(1, trial_id);
