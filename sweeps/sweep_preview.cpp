@@ -5,6 +5,7 @@
 
 #include "common/trial_config.h"
 #include "sweeps/parameter_space.h"
+#include "sweeps/sweep_metric.h"
 #include "sweeps/text_table.h"
 #include "sweeps/tpe_search.h"
 
@@ -68,6 +69,7 @@ nlohmann::json sweep_preview_json(const SweepPreview& preview) {
                         {"candidates", options.candidates}};
     }
     nlohmann::json early = {{"type", early_terminate_type_name(spec.early_terminate.type)}};
+    if (spec.early_terminate.type != EarlyTerminateType::none) early["epoch_metric"] = epoch_metric_name(spec.metric);
     if (spec.early_terminate.type == EarlyTerminateType::hyperband) {
         std::vector<int> bands = hyperband_bands(spec.early_terminate.hyperband);
         const int longest = preview.planned_epochs.empty()
@@ -123,10 +125,12 @@ std::string sweep_preview_text(const SweepPreview& preview) {
     const auto& et = spec.early_terminate;
     if (et.type == EarlyTerminateType::median) {
         out += "early_terminate: median rule, grace_period " + std::to_string(et.median.grace_period) +
-               " epochs, min_trials " + std::to_string(et.median.min_trials) + "\n";
+               " epochs, min_trials " + std::to_string(et.median.min_trials) + "; epochs judged on " +
+               epoch_metric_name(spec.metric) + "\n";
     } else if (et.type == EarlyTerminateType::hyperband) {
         out += "early_terminate: hyperband, eta " + format_table_number(et.hyperband.eta) +
-               (et.hyperband.strict ? ", strict" : ", not strict") + "\n";
+               (et.hyperband.strict ? ", strict" : ", not strict") + "; epochs judged on " +
+               epoch_metric_name(spec.metric) + "\n";
         TextTable rungs({"band (epoch)", "trials reaching it", "continuing past it"});
         for (size_t c = 0; c < 3; ++c) rungs.align_right(c);
         for (const auto& r : preview.hyperband.rungs)

@@ -1,6 +1,7 @@
 // The shipped example sweep files parse and expand as documented.
 #include <gtest/gtest.h>
 
+#include "sweeps/sweep_metric.h"
 #include "sweeps/sweep_parser.h"
 #include "sweeps/sweep_preview.h"
 #include "sweeps/trial_planner.h"
@@ -43,6 +44,19 @@ TEST(Examples, RandomSearchYaml) {
     EXPECT_EQ(preview.hyperband.rungs[0].epoch, 3);
     EXPECT_EQ(preview.hyperband.epochs_without_stopping, 20 * 30);
     EXPECT_LT(preview.hyperband.epochs_with_full_rungs, preview.hyperband.epochs_without_stopping / 3);
+}
+
+TEST(Examples, BayesHyperbandYaml) {
+    const SweepSpec spec = parse_sweep_file(example("bayes_hyperband.yaml"));
+    EXPECT_TRUE(spec.warnings.empty());
+    EXPECT_EQ(spec.method, SearchMethod::bayes);
+    EXPECT_EQ(spec.run_cap, 27);
+    EXPECT_EQ(spec.metric.name, "final_score");
+    EXPECT_EQ(epoch_metric_name(spec.metric), "val_loss");  // what hyperband judges
+    const SweepPreview preview = make_sweep_preview(spec);
+    ASSERT_EQ(preview.hyperband.rungs.size(), 3u);  // bands 1, 3, 9 below 27 epochs
+    EXPECT_EQ(preview.hyperband.rungs[0].epoch, 1);
+    EXPECT_EQ(preview.hyperband.rungs[2].epoch, 9);
 }
 
 }  // namespace

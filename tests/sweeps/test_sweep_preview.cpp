@@ -24,6 +24,7 @@ TEST(SweepPreview, JsonParsesAndCounts) {
     EXPECT_EQ(parsed["warnings"].size(), 1u);  // program
     // Bands 1 and 3 lie below 9 epochs: 6 trials -> 3 continue -> 2 continue.
     EXPECT_EQ(parsed["early_terminate"]["bands"], nlohmann::json({1, 3}));
+    EXPECT_EQ(parsed["early_terminate"]["epoch_metric"], "val_loss");  // the default metric is final_score
     EXPECT_EQ(parsed["early_terminate"]["rungs"][0]["judged"], 6);
     EXPECT_EQ(parsed["early_terminate"]["rungs"][0]["continuing"], 3);
     EXPECT_EQ(parsed["early_terminate"]["rungs"][1]["continuing"], 2);
@@ -36,6 +37,8 @@ TEST(SweepPreview, TextListsTrialsAndRungs) {
     EXPECT_NE(text.find("6 trial(s) from a grid of 6"), std::string::npos) << text;
     EXPECT_NE(text.find("batch_size  learning_rate  num_epochs"), std::string::npos) << text;
     EXPECT_NE(text.find("warning: program: a W&B key that segsweep ignores"), std::string::npos) << text;
+    EXPECT_NE(text.find("early_terminate: hyperband, eta 3, strict; epochs judged on val_loss"), std::string::npos)
+        << text;
     EXPECT_NE(text.find("band (epoch)  trials reaching it  continuing past it"), std::string::npos) << text;
     EXPECT_NE(text.find("epochs: 24 when every band keeps its top share; at most 54"), std::string::npos) << text;
 }
