@@ -434,6 +434,38 @@ TEST_F(Processes, LeaderboardAnsweredByTheCoordinatorMatchesTheStoreAndMarksEarl
     EXPECT_EQ(coordinator->wait(30000), 0) << coordinator->log();
 }
 
+// Writes a sweep file (one GPU a trial, as a cluster sweep asks) into the test's folder.
+std::string write_sweep_json(const ProcessSetup& s, nlohmann::json sweep, const std::string& file_name) {
+    sweep["resources"] = {{"gpus_per_trial", 1}};
+    const std::string path = s.dir + "/" + file_name;
+    std::ofstream(path) << sweep.dump(2);
+    return path;
+}
+
+// Submits a sweep file and waits until its sweep is done: the sweep id, or 0 after a test failure.
+int64_t submit_and_wait(const ProcessSetup& s, const std::string& sweep_path, ChildProcess& coordinator,
+                        ChildProcess& worker) {
+    CommandResult submitted = s.cli({"submit", sweep_path}, "submit.log");
+    if (submitted.status != 0) {
+        ADD_FAILURE() << "submit failed: " << submitted.output << coordinator.log();
+        return 0;
+    }
+    const int64_t sweep_id = submitted_sweep_id(submitted.output);
+    CommandResult waited = s.cli({"wait", std::to_string(sweep_id), "--timeout", std::to_string(kSweepTimeoutS)}, "wait.log");
+    if (waited.status != 0) {
+        ADD_FAILURE() << "wait failed: " << waited.output << coordinator.log() << worker.log();
+        return 0;
+    }
+    return sweep_id;
+}
+
+// The worker leaves by itself (--exit-when-idle); the coordinator stops cleanly on SIGTERM.
+void expect_clean_shutdown(ChildProcess& worker, ChildProcess& coordinator) {
+    EXPECT_EQ(worker.wait(30000), 0) << worker.log();
+    coordinator.signal(SIGTERM);
+    EXPECT_EQ(coordinator.wait(30000), 0) << coordinator.log();
+}
+
 // Five trials of 4 epochs, learning rates from fast to slow, under hyperband (min_iter 1, eta 3:
 // bands 1 and 3), sweep metric final_score (epochs judged on val_loss). One worker runs them in
 // trial order, so the policy replayed on the stored curves in that order must take exactly the
@@ -444,22 +476,15 @@ TEST_F(Processes, HyperbandStopsTrialsWhereThePolicySaysAndTheyStillGetAScore) {
         tiny_sweep_json("hyperband-test", dataset(), {0.05, 0.02, 0.005, 0.001, 0.0001}, 4);
     sweep_json["metric"] = {{"name", "final_score"}, {"goal", "maximize"}};
     sweep_json["early_terminate"] = {{"type", "hyperband"}, {"min_iter", 1}, {"eta", 3}};
-    sweep_json["resources"] = {{"gpus_per_trial", 1}};
-    const std::string sweep_path = s.dir + "/hyperband-sweep.json";
-    std::ofstream(sweep_path) << sweep_json.dump(2);
+    const std::string sweep_path = write_sweep_json(s, sweep_json, "hyperband-sweep.json");
 
     auto coordinator = s.coordinator("coordinator.log");
     auto worker = s.worker("worker.log");
-    CommandResult submitted = s.cli({"submit", sweep_path}, "submit.log");
-    ASSERT_EQ(submitted.status, 0) << submitted.output << coordinator->log();
-    const int64_t sweep_id = submitted_sweep_id(submitted.output);
-    CommandResult waited = s.cli({"wait", std::to_string(sweep_id), "--timeout", std::to_string(kSweepTimeoutS)}, "wait.log");
-    ASSERT_EQ(waited.status, 0) << waited.output << coordinator->log() << worker->log();
+    const int64_t sweep_id = submit_and_wait(s, sweep_path, *coordinator, *worker);
+    ASSERT_GT(sweep_id, 0);
     CommandResult table = s.cli({"leaderboard", std::to_string(sweep_id)}, "leaderboard.log");
     ASSERT_EQ(table.status, 0) << table.output;
-    EXPECT_EQ(worker->wait(30000), 0) << worker->log();
-    coordinator->signal(SIGTERM);
-    EXPECT_EQ(coordinator->wait(30000), 0) << coordinator->log();
+    expect_clean_shutdown(*worker, *coordinator);
 
     ResultsStore store(s.db, {StoreOpenMode::existing, StoreDurability::full});
     EarlyStopper policy(parse_sweep_file(sweep_path));
@@ -513,20 +538,13 @@ TEST_F(Processes, MetricTargetFinishesTheSweepAtTheFirstEpochThatReachesIt) {
     ProcessSetup s("target");
     nlohmann::json sweep_json = tiny_sweep_json("target-test", dataset(), learning_rate_steps(4, 0.01), 4);
     sweep_json["metric"] = {{"name", "val_loss"}, {"goal", "minimize"}, {"target", 100}};
-    sweep_json["resources"] = {{"gpus_per_trial", 1}};
-    const std::string sweep_path = s.dir + "/target-sweep.json";
-    std::ofstream(sweep_path) << sweep_json.dump(2);
+    const std::string sweep_path = write_sweep_json(s, sweep_json, "target-sweep.json");
 
     auto coordinator = s.coordinator("coordinator.log");
     auto worker = s.worker("worker.log");
-    CommandResult submitted = s.cli({"submit", sweep_path}, "submit.log");
-    ASSERT_EQ(submitted.status, 0) << submitted.output << coordinator->log();
-    const int64_t sweep_id = submitted_sweep_id(submitted.output);
-    CommandResult waited = s.cli({"wait", std::to_string(sweep_id), "--timeout", std::to_string(kSweepTimeoutS)}, "wait.log");
-    ASSERT_EQ(waited.status, 0) << waited.output << coordinator->log() << worker->log();
-    EXPECT_EQ(worker->wait(30000), 0) << worker->log();
-    coordinator->signal(SIGTERM);
-    EXPECT_EQ(coordinator->wait(30000), 0) << coordinator->log();
+    const int64_t sweep_id = submit_and_wait(s, sweep_path, *coordinator, *worker);
+    ASSERT_GT(sweep_id, 0);
+    expect_clean_shutdown(*worker, *coordinator);
 
     ResultsStore store(s.db, {StoreOpenMode::existing, StoreDurability::full});
     const auto sweep = store.find_sweep(sweep_id);
@@ -552,10 +570,8 @@ TEST_F(Processes, MetricTargetFinishesTheSweepAtTheFirstEpochThatReachesIt) {
 // A sweep of three long trials on one worker, cancelled by name while the first one runs.
 TEST_F(Processes, CancelByNameStopsTheRunningTrialAndCancelsThePendingOnes) {
     ProcessSetup s("cancel");
-    nlohmann::json sweep_json = tiny_sweep_json("cancel-test", dataset(), learning_rate_steps(3, 0.01), 2000);
-    sweep_json["resources"] = {{"gpus_per_trial", 1}};
-    const std::string sweep_path = s.dir + "/cancel-sweep.json";
-    std::ofstream(sweep_path) << sweep_json.dump(2);
+    const std::string sweep_path = write_sweep_json(
+        s, tiny_sweep_json("cancel-test", dataset(), learning_rate_steps(3, 0.01), 2000), "cancel-sweep.json");
 
     auto coordinator = s.coordinator("coordinator.log");
     auto worker = s.worker("worker.log");
@@ -586,9 +602,7 @@ TEST_F(Processes, CancelByNameStopsTheRunningTrialAndCancelsThePendingOnes) {
     ASSERT_EQ(waited.status, 0) << waited.output << coordinator->log() << worker->log();
     EXPECT_NE(waited.output.find("sweep " + std::to_string(sweep_id) + " done: 3 cancelled"), std::string::npos)
         << waited.output;
-    EXPECT_EQ(worker->wait(30000), 0) << worker->log();
-    coordinator->signal(SIGTERM);
-    EXPECT_EQ(coordinator->wait(30000), 0) << coordinator->log();
+    expect_clean_shutdown(*worker, *coordinator);
 
     ResultsStore store(s.db, {StoreOpenMode::existing, StoreDurability::full});
     const auto trials = store.list_trials(sweep_id);
