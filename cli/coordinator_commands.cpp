@@ -300,12 +300,14 @@ void add_wait_verb(CLI::App& app) {
                 nlohmann::json status = client.status(sweep_id);
                 std::optional<nlohmann::json> sweep = coordinator::sweep_of_status(status, sweep_id);
                 if (!sweep) throw Error("the coordinator does not know sweep " + f->sweep);
+                // The best value of the sweep's metric (every metric name is a leaderboard sort key);
+                // a sweep the coordinator only knows from its store reports no metric: final_score.
                 std::optional<double> best;
-                std::string metric = "final_score";
+                const std::string metric = sweep->value("metric", std::string("final_score"));
                 if (coordinator::finished_trials(*sweep) > 0) {
-                    nlohmann::json board = client.leaderboard(sweep_id, 1, "");
-                    if (!board["rows"].empty() && board["rows"][0]["final_score"].is_number())
-                        best = board["rows"][0]["final_score"].get<double>();
+                    nlohmann::json board = client.leaderboard(sweep_id, 1, metric);
+                    if (!board["rows"].empty() && board["rows"][0][metric].is_number())
+                        best = board["rows"][0][metric].get<double>();
                 }
                 std::string line = coordinator::progress_line(*sweep, best, metric, kProgressBarWidth);
                 if (tty) std::fprintf(stderr, "\r%s", line.c_str());

@@ -658,6 +658,7 @@ nlohmann::json Scheduler::status_json(std::optional<int64_t> sweep_id, int64_t n
         }
         sweeps.push_back({{"sweep_id", id},
                           {"name", sweep.name},
+                          {"metric", sweep.metric},
                           {"trials", total},
                           {"counts", counts},
                           {"cancelled", sweep.cancelled},

@@ -57,6 +57,7 @@ struct TrialNeeds {
 struct SweepEntry {
     int64_t sweep_id = 0;
     std::string name;
+    std::string metric = "final_score";      // the sweep file's metric (`wait` shows its best)
     int max_restarts = kDefaultMaxRestarts;  // failures a trial may survive (0: the first loss fails it)
     TrialNeeds needs;
     std::string data_root;                   // the sweep file's data (sent with each TRIAL)

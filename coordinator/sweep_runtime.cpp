@@ -16,6 +16,7 @@ SweepEntry SweepRuntime::sweep_entry(const std::string& name) const {
     SweepEntry entry;
     entry.sweep_id = sweep_id_;
     entry.name = name;
+    entry.metric = spec_.metric.name;
     entry.max_restarts = spec_.max_restarts;
     // gpus_per_trial is the rank count of one data-parallel trial; a rank uses a GPU when its
     // worker has one, so GPUs are not required (CPU-only machines run the same sweep files).

@@ -545,6 +545,10 @@ TEST_F(Processes, MetricTargetFinishesTheSweepAtTheFirstEpochThatReachesIt) {
     const int64_t sweep_id = submit_and_wait(s, sweep_path, *coordinator, *worker);
     ASSERT_GT(sweep_id, 0);
     expect_clean_shutdown(*worker, *coordinator);
+    // `segsweep wait` showed the best of the sweep's own metric.
+    std::ifstream wait_log(s.dir + "/wait.log");
+    const std::string waited((std::istreambuf_iterator<char>(wait_log)), std::istreambuf_iterator<char>());
+    EXPECT_NE(waited.find("trials final, 0 running, best val_loss "), std::string::npos) << waited;
 
     ResultsStore store(s.db, {StoreOpenMode::existing, StoreDurability::full});
     const auto sweep = store.find_sweep(sweep_id);

@@ -570,13 +570,16 @@ TEST(Scheduler, EpochJudgeStopsATrialAndTargetFinishesTheSweep) {
 
 TEST(Scheduler, StatusCountsTrialsAndShowsRunningWithEta) {
     Scheduler s(test_settings());
-    s.add_sweep(sweep(1));
+    SweepEntry entry = sweep(1);
+    entry.metric = "val_iou";
+    s.add_sweep(entry);
     s.add_trial(trial(10, 1), 0);
     s.add_trial(trial(11, 1), 0);
     s.on_hello(hello("a"), 0);
     s.on_ready("a", 0);
     s.on_epoch("a", epoch(10, 1, 1), 2000);  // 2 s per epoch, 4 planned
     nlohmann::json status = s.status_json(std::nullopt, 2000);
+    EXPECT_EQ(status["sweeps"][0]["metric"], "val_iou");  // what `segsweep wait` shows the best of
     EXPECT_EQ(status["sweeps"][0]["counts"]["pending"], 1);
     EXPECT_EQ(status["sweeps"][0]["counts"]["running"], 1);
     EXPECT_EQ(status["running"][0]["epoch"], 1);
