@@ -169,6 +169,38 @@ int64_t pid_of_worker(const std::string& worker_id) {
     return std::stoll(worker_id.substr(first + 1, second - first - 1));
 }
 
+// Writes a sweep file (one GPU a trial, as a cluster sweep asks) into the test's folder.
+std::string write_sweep_json(const ProcessSetup& s, nlohmann::json sweep, const std::string& file_name) {
+    sweep["resources"] = {{"gpus_per_trial", 1}};
+    const std::string path = s.dir + "/" + file_name;
+    std::ofstream(path) << sweep.dump(2);
+    return path;
+}
+
+// Submits a sweep file and waits until its sweep is done: the sweep id, or 0 after a test failure.
+int64_t submit_and_wait(const ProcessSetup& s, const std::string& sweep_path, ChildProcess& coordinator,
+                        ChildProcess& worker) {
+    CommandResult submitted = s.cli({"submit", sweep_path}, "submit.log");
+    if (submitted.status != 0) {
+        ADD_FAILURE() << "submit failed: " << submitted.output << coordinator.log();
+        return 0;
+    }
+    const int64_t sweep_id = submitted_sweep_id(submitted.output);
+    CommandResult waited = s.cli({"wait", std::to_string(sweep_id), "--timeout", std::to_string(kSweepTimeoutS)}, "wait.log");
+    if (waited.status != 0) {
+        ADD_FAILURE() << "wait failed: " << waited.output << coordinator.log() << worker.log();
+        return 0;
+    }
+    return sweep_id;
+}
+
+// The worker leaves by itself (--exit-when-idle); the coordinator stops cleanly on SIGTERM.
+void expect_clean_shutdown(ChildProcess& worker, ChildProcess& coordinator) {
+    EXPECT_EQ(worker.wait(30000), 0) << worker.log();
+    coordinator.signal(SIGTERM);
+    EXPECT_EQ(coordinator.wait(30000), 0) << coordinator.log();
+}
+
 class Processes : public ::testing::Test {
 protected:
     void SetUp() override { dataset(); }
@@ -338,33 +370,18 @@ TEST_F(Processes, UnknownKeysAreRefusedAndChangeNothing) {
 
 // Two trials of 4 epochs: patience 0 never stops early; patience 1 with a min_delta no loss can beat
 // stops after epoch 2 (epoch 1 sets the best, epoch 2 does not improve on it).
-std::string write_early_stopping_sweep(const std::string& dir) {
-    nlohmann::json sweep = {{"name", "leaderboard-test"},
-                            {"method", "grid"},
-                            {"data", dataset()},
-                            {"parameters",
-                             {{"patience", {{"values", {0, 1}}}},
-                              {"min_delta", {{"value", 1e6}}},
-                              {"num_epochs", {{"value", 4}}},
-                              {"image_size", {{"value", 32}}},
-                              {"encoder_filters", {{"value", {4, 8}}}},
-                              {"decoder_filters", {{"value", {8, 4}}}},
-                              {"conv1x1_filters", {{"value", 8}}},
-                              {"batch_size", {{"value", 4}}},
-                              {"steps_per_epoch", {{"value", 2}}},
-                              {"validation_steps", {{"value", 1}}},
-                              {"workers", {{"value", 1}}}}},
-                            {"resources", {{"gpus_per_trial", 1}}}};
-    std::string path = dir + "/leaderboard-sweep.json";
-    std::ofstream(path) << sweep.dump(2);
-    return path;
+std::string write_early_stopping_sweep(const ProcessSetup& s) {
+    nlohmann::json sweep = tiny_sweep_json("leaderboard-test", dataset(), {0.001}, 4);
+    sweep["parameters"]["patience"] = {{"values", {0, 1}}};
+    sweep["parameters"]["min_delta"] = {{"value", 1e6}};
+    return write_sweep_json(s, sweep, "leaderboard-sweep.json");
 }
 
 TEST_F(Processes, LeaderboardAnsweredByTheCoordinatorMatchesTheStoreAndMarksEarlyStops) {
     ProcessSetup s("leaderboard");
     auto coordinator = s.coordinator("coordinator.log");
     auto worker = s.worker("worker.log");
-    CommandResult submitted = s.cli({"submit", write_early_stopping_sweep(s.dir)}, "submit.log");
+    CommandResult submitted = s.cli({"submit", write_early_stopping_sweep(s)}, "submit.log");
     ASSERT_EQ(submitted.status, 0) << submitted.output << coordinator->log();
     const std::string sweep = std::to_string(submitted_sweep_id(submitted.output));
     CommandResult waited = s.cli({"wait", sweep, "--timeout", std::to_string(kSweepTimeoutS)}, "wait.log");
@@ -432,38 +449,6 @@ TEST_F(Processes, LeaderboardAnsweredByTheCoordinatorMatchesTheStoreAndMarksEarl
     EXPECT_EQ(worker->wait(30000), 0) << worker->log();
     coordinator->signal(SIGTERM);
     EXPECT_EQ(coordinator->wait(30000), 0) << coordinator->log();
-}
-
-// Writes a sweep file (one GPU a trial, as a cluster sweep asks) into the test's folder.
-std::string write_sweep_json(const ProcessSetup& s, nlohmann::json sweep, const std::string& file_name) {
-    sweep["resources"] = {{"gpus_per_trial", 1}};
-    const std::string path = s.dir + "/" + file_name;
-    std::ofstream(path) << sweep.dump(2);
-    return path;
-}
-
-// Submits a sweep file and waits until its sweep is done: the sweep id, or 0 after a test failure.
-int64_t submit_and_wait(const ProcessSetup& s, const std::string& sweep_path, ChildProcess& coordinator,
-                        ChildProcess& worker) {
-    CommandResult submitted = s.cli({"submit", sweep_path}, "submit.log");
-    if (submitted.status != 0) {
-        ADD_FAILURE() << "submit failed: " << submitted.output << coordinator.log();
-        return 0;
-    }
-    const int64_t sweep_id = submitted_sweep_id(submitted.output);
-    CommandResult waited = s.cli({"wait", std::to_string(sweep_id), "--timeout", std::to_string(kSweepTimeoutS)}, "wait.log");
-    if (waited.status != 0) {
-        ADD_FAILURE() << "wait failed: " << waited.output << coordinator.log() << worker.log();
-        return 0;
-    }
-    return sweep_id;
-}
-
-// The worker leaves by itself (--exit-when-idle); the coordinator stops cleanly on SIGTERM.
-void expect_clean_shutdown(ChildProcess& worker, ChildProcess& coordinator) {
-    EXPECT_EQ(worker.wait(30000), 0) << worker.log();
-    coordinator.signal(SIGTERM);
-    EXPECT_EQ(coordinator.wait(30000), 0) << coordinator.log();
 }
 
 // Five trials of 4 epochs, learning rates from fast to slow, under hyperband (min_iter 1, eta 3:
