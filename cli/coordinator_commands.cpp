@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <charconv>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -174,8 +175,13 @@ void add_worker_verb(CLI::App& app) {
 int64_t resolve_sweep_argument(coordinator::CoordinatorClient& client, const std::string& id_or_name) {
     if (!id_or_name.empty() && std::all_of(id_or_name.begin(), id_or_name.end(), [](unsigned char c) {
             return std::isdigit(c) != 0;
-        }))
-        return std::stoll(id_or_name);
+        })) {
+        int64_t id = 0;
+        const auto [end, error] = std::from_chars(id_or_name.data(), id_or_name.data() + id_or_name.size(), id);
+        if (error != std::errc() || end != id_or_name.data() + id_or_name.size())
+            throw Error("'" + id_or_name + "' is not a sweep id (too large)");
+        return id;
+    }
     const std::optional<int64_t> id = coordinator::sweep_id_by_name(client.status(std::nullopt), id_or_name);
     if (!id) throw Error("no sweep '" + id_or_name + "' on the coordinator (`segsweep status` lists them)");
     return *id;
@@ -241,13 +247,9 @@ void add_cancel_verb(CLI::App& app) {
         coordinator::CoordinatorClient client(f->client.options());
         int64_t trial_id = 0;
         if (f->trial) {
-            try {
-                size_t used = 0;
-                trial_id = std::stoll(f->id, &used);
-                if (used != f->id.size()) throw std::invalid_argument(f->id);
-            } catch (const std::exception&) {
+            const auto [end, error] = std::from_chars(f->id.data(), f->id.data() + f->id.size(), trial_id);
+            if (f->id.empty() || error != std::errc() || end != f->id.data() + f->id.size() || trial_id < 1)
                 throw Error("cancel --trial: '" + f->id + "' is not a trial id");
-            }
         }
         nlohmann::json data = f->trial ? client.cancel_trial(trial_id)
                                        : client.cancel_sweep(resolve_sweep_argument(client, f->id));

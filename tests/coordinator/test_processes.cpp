@@ -582,6 +582,12 @@ TEST_F(Processes, CancelByNameStopsTheRunningTrialAndCancelsThePendingOnes) {
     CommandResult unknown = s.cli({"cancel", "no-such-sweep"}, "unknown.log");
     EXPECT_EQ(unknown.status, 1) << unknown.output;
     EXPECT_NE(unknown.output.find("no sweep 'no-such-sweep' on the coordinator"), std::string::npos) << unknown.output;
+    CommandResult bad_trial = s.cli({"cancel", "--trial", "x1"}, "bad-trial.log");
+    EXPECT_EQ(bad_trial.status, 1) << bad_trial.output;
+    EXPECT_NE(bad_trial.output.find("cancel --trial: 'x1' is not a trial id"), std::string::npos) << bad_trial.output;
+    CommandResult huge = s.cli({"status", "99999999999999999999999"}, "huge.log");
+    EXPECT_EQ(huge.status, 1) << huge.output;
+    EXPECT_NE(huge.output.find("is not a sweep id (too large)"), std::string::npos) << huge.output;
 
     CommandResult cancelled = s.cli({"cancel", "cancel-test"}, "cancel.log");
     ASSERT_EQ(cancelled.status, 0) << cancelled.output << coordinator->log();
