@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <filesystem>
 #include <iomanip>
@@ -206,7 +207,10 @@ void print_status(const RunFolder& run, std::ostream& out) {
     CoordinatorView view;
     if (endpoint) {
         std::optional<int64_t> id;
-        if (sweep_id && sweep_id->find_first_not_of("0123456789") == std::string::npos) id = std::stoll(*sweep_id);
+        int64_t parsed = 0;
+        const bool digits = sweep_id && !sweep_id->empty() && sweep_id->find_first_not_of("0123456789") == std::string::npos;
+        if (digits && std::from_chars(sweep_id->data(), sweep_id->data() + sweep_id->size(), parsed).ec == std::errc())
+            id = parsed;
         view = ask_coordinator(run, *endpoint, id);
     }
     out << "run folder   " << run.dir << "\n"

@@ -1,6 +1,7 @@
 // ResultsStore reads: sweeps, trials, attempts, curves, results and a sweep's status.
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 
 #include "common/error.h"
 #include "results/results_store.h"
@@ -36,8 +37,15 @@ std::map<std::string, int> zero_counts() {
     return counts;
 }
 
-bool all_digits(const std::string& text) {
-    return !text.empty() && std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); });
+// A sweep id written in decimal digits that fits an int64; anything else is a name.
+std::optional<int64_t> as_sweep_id(const std::string& text) {
+    int64_t id = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), id);
+    const bool digits_only = !text.empty() && std::all_of(text.begin(), text.end(), [](unsigned char c) {
+        return std::isdigit(c) != 0;
+    });
+    if (!digits_only || error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+    return id;
 }
 
 }  // namespace
@@ -69,8 +77,8 @@ std::optional<SweepRecord> ResultsStore::find_sweep(int64_t sweep_id) {
 }
 
 SweepRecord ResultsStore::resolve_sweep(const std::string& id_or_name) {
-    if (all_digits(id_or_name)) {
-        if (auto sweep = find_sweep(std::stoll(id_or_name))) return *sweep;
+    if (const auto id = as_sweep_id(id_or_name)) {
+        if (auto sweep = find_sweep(*id)) return *sweep;
     }
     SqliteStatement select(*db_, "SELECT id FROM sweeps WHERE name = ?1 ORDER BY id DESC LIMIT 1");
     select.bind(1, id_or_name);

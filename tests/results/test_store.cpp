@@ -335,6 +335,22 @@ TEST(SweepRecords, SubmitStoresTheFileAndItsTrials) {
     EXPECT_EQ(store.list_sweeps().size(), 1u);
 }
 
+TEST(SweepRecords, ResolveSweepByIdOrName) {
+    ResultsStore store(fresh_store_path());
+    const std::string text = R"({"method": "grid", "name": "g", "parameters": {"batch_size": {"values": [8]}}})";
+    const int64_t first = submit_sweep_text(store, text, "g.json").created.sweep_id;
+    const int64_t second = submit_sweep_text(store, text, "g.json").created.sweep_id;
+    EXPECT_EQ(store.resolve_sweep(std::to_string(first)).id, first);
+    EXPECT_EQ(store.resolve_sweep("g").id, second);  // a name: the newest sweep of that name
+    // An id too large for int64 is no id (and no name): a clear error, not a parse exception.
+    try {
+        store.resolve_sweep("99999999999999999999999");
+        ADD_FAILURE() << "resolved a sweep that does not exist";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("no sweep '99999999999999999999999'"), std::string::npos) << e.what();
+    }
+}
+
 TEST(SweepRecords, BayesTrialsAreCreatedOneAtATime) {
     ResultsStore store(fresh_store_path());
     const auto submitted = submit_sweep_text(store, R"({"method": "bayes", "run_cap": 3, "metric": {"name": "val_loss"},
