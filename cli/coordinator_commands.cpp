@@ -31,6 +31,7 @@
 #include "coordinator/coordinator.h"
 #include "coordinator/coordinator_bench.h"
 #include "coordinator/status_view.h"
+#include "coordinator/stored_status.h"
 #include "results/leaderboard.h"
 #include "results/store_path.h"
 #include "sweeps/sweep_text.h"
@@ -214,14 +215,34 @@ void add_status_verb(CLI::App& app) {
     struct Flags {
         ClientFlags client;
         std::string sweep;
+        std::string db;
         bool json = false;
     };
     auto f = std::make_shared<Flags>();
     CLI::App* verb = app.add_subcommand("status", "Counts by state, running trials with epoch and ETA, and workers");
     verb->add_option("sweep", f->sweep, "Sweep id or name (default: every sweep the coordinator runs)");
     verb->add_flag("--json", f->json, "The coordinator's answer as JSON");
+    verb->add_option("--db", f->db,
+                     "Read this results store instead of asking the coordinator (when it is down): counts and the "
+                     "trials recorded as running; without a sweep, every sweep still running in the store");
     f->client.add(verb);
     verb->callback([f] {
+        if (!f->db.empty()) {
+            ResultsStore store(resolve_store_path(f->db), {StoreOpenMode::existing, StoreDurability::full});
+            std::optional<int64_t> sweep;
+            if (!f->sweep.empty()) sweep = store.resolve_sweep(f->sweep).id;
+            const nlohmann::json data = coordinator::stored_status_json(store, sweep);
+            if (f->json) {
+                std::printf("%s\n", data.dump(2).c_str());
+                return;
+            }
+            std::printf("from the store %s, not the coordinator: a trial shown running was running when last "
+                        "recorded\n",
+                        store.path().c_str());
+            if (data["sweeps"].empty()) std::printf("no sweep is running in the store (`segsweep sweeps` lists all)\n");
+            else std::printf("%s", coordinator::status_text(data).c_str());
+            return;
+        }
         coordinator::CoordinatorClient client(f->client.options());
         std::optional<int64_t> sweep;
         if (!f->sweep.empty()) sweep = resolve_sweep_argument(client, f->sweep);

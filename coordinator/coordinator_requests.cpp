@@ -5,6 +5,7 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "coordinator/coordinator.h"
+#include "coordinator/stored_status.h"
 #include "results/leaderboard.h"
 #include "sweeps/sweep_parser.h"
 #include "sweeps/sweep_text.h"
@@ -111,23 +112,7 @@ void Coordinator::answer_status(const std::string& routing_id, const protocol::R
         auto answer = std::make_shared<nlohmann::json>();
         int64_t sweep_id = *request.sweep_id;
         run_store_job(
-            [answer, sweep_id](ResultsStore& store) {
-                auto sweep = store.find_sweep(sweep_id);
-                if (!sweep) throw Error("no sweep " + std::to_string(sweep_id) + " in the results store");
-                SweepStatus status = store.sweep_status(sweep_id);
-                nlohmann::json counts = status.counts;
-                int total = 0;
-                for (const auto& [state, n] : status.counts) total += n;
-                *answer = {{"sweeps",
-                            {{{"sweep_id", sweep_id},
-                              {"name", sweep->name},
-                              {"trials", total},
-                              {"counts", counts},
-                              {"cancelled", status.state == SweepState::cancelled},
-                              {"finished", status.state != SweepState::running},
-                              {"done", status.state != SweepState::running}}}},
-                           {"running", nlohmann::json::array()}};
-            },
+            [answer, sweep_id](ResultsStore& store) { *answer = stored_status_json(store, sweep_id); },
             [this, answer, routing_id, request, now](const StoreCompletion& done) {
                 if (done.failed) {
                     reply_error(routing_id, request.request_id, done.error);

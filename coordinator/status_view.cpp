@@ -96,6 +96,7 @@ std::string status_text(const nlohmann::json& status) {
             out << line;
         }
     }
+    if (!status.contains("workers")) return out.str();  // read from a store: it knows no workers
     const auto workers = status.value("workers", nlohmann::json::object());
     out << "workers: " << workers.value("total", 0) << " (" << workers.value("busy", 0) << " busy, "
         << workers.value("idle", 0) << " idle)\n";

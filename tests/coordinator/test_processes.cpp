@@ -1,8 +1,9 @@
 // Multi-process tests with the real binary on loopback and real tiny trials (a tiny synthetic
 // dataset from `segsweep data synth`):
 //   - end to end: `segsweep coordinator`, two `segsweep worker`s, submit, wait, status;
-//   - the kill test: SIGKILL a worker mid-trial and the coordinator mid-sweep, restart the
-//     coordinator, and every trial still ends completed with exactly one result row;
+//   - the kill test: SIGKILL a worker mid-trial and the coordinator mid-sweep (`status --db` reads
+//     the store meanwhile), restart the coordinator, and every trial still ends completed with
+//     exactly one result row;
 //   - the auth test: a client and a worker with an unknown key are refused and change nothing;
 //     a coordinator without keys refuses to start;
 //   - `segsweep leaderboard` answered by the coordinator renders exactly what `--db` reads from
@@ -292,6 +293,14 @@ TEST_F(Processes, KilledWorkerAndKilledCoordinatorLoseNothingAndRecordNothingTwi
         << coordinator->log();
     coordinator->signal(SIGKILL);
     ASSERT_EQ(coordinator->wait(10000), 128 + SIGKILL);
+    // While it is down, `segsweep status --db` reads the store. (Which trials it shows running
+    // depends on what was committed before the kill, so only the sweep's line is checked.)
+    CommandResult stored = run_segsweep({"status", std::to_string(sweep_id), "--db", s.db}, s.dir + "/status-db.log",
+                                        kCommandTimeoutMs, s.env);
+    EXPECT_EQ(stored.status, 0) << stored.output;
+    EXPECT_NE(stored.output.find("from the store " + s.db + ", not the coordinator"), std::string::npos)
+        << stored.output;
+    EXPECT_NE(stored.output.find("'process-test' (running): 4 trials"), std::string::npos) << stored.output;
     std::this_thread::sleep_for(std::chrono::milliseconds(1000));
     auto restarted = s.coordinator("coordinator-2.log");
 
