@@ -60,10 +60,12 @@ private:
             while (receive_frames(socket_, frames, protocol::kFrameCount + 2)) {
                 if (frames.empty()) continue;
                 const std::vector<std::string> reply = {frames[0], "", kOtherVersion, "WELCOME", "{}"};
+                // Counted before sending: the client may read the answer and the test the count
+                // before this thread runs again.
+                ++answered_;
                 for (size_t i = 0; i < reply.size(); ++i)
                     socket_.send(zmq::buffer(reply[i]), i + 1 < reply.size() ? zmq::send_flags::sndmore
                                                                               : zmq::send_flags::none);
-                ++answered_;
             }
         }
     }
