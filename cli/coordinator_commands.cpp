@@ -27,6 +27,7 @@
 #include "common/error.h"
 #include "common/keys.h"
 #include "common/log.h"
+#include "common/stop_signals.h"
 #include "coordinator/client.h"
 #include "coordinator/coordinator.h"
 #include "coordinator/coordinator_bench.h"
@@ -143,7 +144,8 @@ void add_worker_verb(CLI::App& app) {
     verb->add_option("--heartbeat-ms", f->heartbeat_ms, "Heartbeat interval until the coordinator sets it, ms");
     verb->add_option("--liveness", f->liveness, "Silent intervals before reconnecting, until the coordinator sets it");
     verb->callback([f] {
-        install_signal_handlers({SIGINT, SIGTERM, SIGUSR2});
+        // Before any thread starts (MPI's, ZeroMQ's, OpenMP's): see common/stop_signals.h.
+        StopSignalListener stop_signals({SIGINT, SIGTERM, SIGUSR2}, g_interrupted, &g_signal);
         std::unique_ptr<Communicator> comm = make_communicator(f->comm);
         log_set_tag(comm->size() > 1 ? "worker rank " + std::to_string(comm->rank()) : "worker");
         worker::WorkerOptions o;

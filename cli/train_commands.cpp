@@ -17,6 +17,7 @@
 #include "cli/commands.h"
 #include "common/error.h"
 #include "common/log.h"
+#include "common/stop_signals.h"
 #include "common/trial_config.h"
 #include "results/results_store.h"
 #include "results/sweep_records.h"
@@ -91,28 +92,9 @@ struct ConfigFlags {
 };
 
 // SIGTERM / SIGUSR2 (SLURM preemption, Ctrl-C-like stops) ask the trainer to stop at the next
-// batch; the newest checkpoint stays for --resume. Previous handlers come back on destruction.
+// batch; the newest checkpoint stays for --resume. Taken by a StopSignalListener (see
+// common/stop_signals.h for why no handler may interrupt the training threads).
 std::atomic<bool> g_stop_requested{false};
-extern "C" void request_stop(int) { g_stop_requested.store(true); }
-
-class StopSignals {
-public:
-    StopSignals() {
-        g_stop_requested.store(false);
-        previous_term_ = std::signal(SIGTERM, request_stop);
-        previous_usr2_ = std::signal(SIGUSR2, request_stop);
-    }
-    ~StopSignals() {
-        std::signal(SIGTERM, previous_term_);
-        std::signal(SIGUSR2, previous_usr2_);
-    }
-    StopSignals(const StopSignals&) = delete;
-    StopSignals& operator=(const StopSignals&) = delete;
-
-private:
-    void (*previous_term_)(int) = SIG_DFL;
-    void (*previous_usr2_)(int) = SIG_DFL;
-};
 
 struct TrainArgs {
     ConfigFlags config;
@@ -168,6 +150,8 @@ void run_train(const TrainArgs& args) {
         return;
     }
     if (args.data.empty()) throw Error("segsweep train: --data ROOT is required");
+    g_stop_requested = false;
+    StopSignalListener stop_signals({SIGTERM, SIGUSR2}, g_stop_requested);  // before any thread starts
     std::unique_ptr<Communicator> comm = make_communicator(args.comm);
     run_or_abort(*comm, [&] {
         TrainOptions options;
@@ -189,7 +173,6 @@ void run_train(const TrainArgs& args) {
             options.resume && comm->rank() == 0 ? read_run_result(options.run_dir) : std::nullopt;
         const bool already_recorded = finished_before && trial_state_is_final(finished_before->state);
 
-        StopSignals signals;
         TrainCallbacks callbacks;
         callbacks.interrupt_requested = [] { return g_stop_requested.load(); };
         const TrialResult result = run_trial(config, options, callbacks);
