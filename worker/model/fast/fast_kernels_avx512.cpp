@@ -23,8 +23,25 @@ constexpr int64_t kPartialPixels = 512;  // pixels summed in float before adding
 
 // Lanes [0, n) of a chunk starting n channels before the end (all 16 when n >= 16).
 inline __mmask16 lane_mask(int n) { return n >= kLanes ? __mmask16(0xFFFF) : __mmask16((1u << n) - 1u); }
+#ifndef __SANITIZE_ADDRESS__
 inline __m512 load(const float* p, __mmask16 m) { return _mm512_maskz_loadu_ps(m, p); }
 inline void store(float* p, __m512 v, __mmask16 m) { _mm512_mask_storeu_ps(p, m, v); }
+#else
+// Under AddressSanitizer the masked accesses go lane by lane: it does not check masked vector
+// loads and stores, and a lane outside its buffer must not pass unseen.
+inline __m512 load(const float* p, __mmask16 m) {
+    alignas(64) float lanes[kLanes] = {};
+    for (int i = 0; i < kLanes; ++i)
+        if (m >> i & 1u) lanes[i] = p[i];
+    return _mm512_load_ps(lanes);
+}
+inline void store(float* p, __m512 v, __mmask16 m) {
+    alignas(64) float lanes[kLanes];
+    _mm512_store_ps(lanes, v);
+    for (int i = 0; i < kLanes; ++i)
+        if (m >> i & 1u) p[i] = lanes[i];
+}
+#endif
 
 // Offset of tap t = dy*3+dx inside a band, in floats.
 inline int64_t tap_offset(int t, int64_t row_floats, int channels) {
