@@ -89,7 +89,7 @@ TEST(Refusals, ClientRefusesACoordinatorOfAnotherVersion) {
     coordinator::ClientOptions o;
     o.address = other.address();
     o.insecure = true;
-    o.timeout_ms = 3000;
+    o.timeout_ms = kRefusalWaitS * 1000;  // one try: a refusal must not need a second
     o.retries = 1;
     coordinator::CoordinatorClient client(o);
     const std::string error = error_of([&] { client.status(std::nullopt); });
