@@ -4,7 +4,6 @@
 
 #include <pthread.h>
 
-#include <cerrno>
 #include <cstring>
 #include <ctime>
 #include <string>
